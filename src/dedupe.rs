@@ -1,0 +1,166 @@
+//! Duplicate suppression for retried callbacks: a bounded, time-limited set
+//! of the event ids seen, oldest evicted first.
+//!
+//! Only a 64-bit keyed hash of each id is kept (SipHash with a per-process
+//! random key), so memory per entry is fixed whatever the payload sends:
+//! about 40 bytes. Two distinct ids collide with probability ~n²/2⁶⁵
+//! (3·10⁻¹⁰ with the set full at 100,000), and nobody outside can aim for it.
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::domain::EventId;
+
+pub struct Dedupe {
+    hasher: RandomState,
+    capacity: usize,
+    ttl: Duration,
+    inner: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    ids: HashSet<u64, BuildHasherDefault<PassThrough>>,
+    /// Insertion order, for expiry and eviction. Entries are unique: an id is
+    /// pushed only when absent from `ids`.
+    order: VecDeque<(u64, Instant)>,
+}
+
+impl Dedupe {
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        Dedupe {
+            hasher: RandomState::new(),
+            capacity,
+            ttl,
+            inner: Mutex::new(Seen::default()),
+        }
+    }
+
+    /// Records `id` and says whether it is the first delivery within the TTL.
+    pub fn first_delivery(&self, id: &EventId) -> bool {
+        self.first_delivery_at(id, Instant::now())
+    }
+
+    pub fn first_delivery_at(&self, id: &EventId, now: Instant) -> bool {
+        if self.capacity == 0 {
+            return true;
+        }
+        let hash = self.hasher.hash_one(id);
+        // A poisoned lock only means another request panicked mid-insert; the
+        // set is still consistent enough to keep deduplicating.
+        let mut seen = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        seen.expire(now, self.ttl);
+        if seen.ids.contains(&hash) {
+            return false;
+        }
+        if seen.order.len() >= self.capacity {
+            if let Some((oldest, _)) = seen.order.pop_front() {
+                seen.ids.remove(&oldest);
+            }
+        }
+        seen.ids.insert(hash);
+        seen.order.push_back((hash, now));
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .order
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Seen {
+    fn expire(&mut self, now: Instant, ttl: Duration) {
+        while let Some(&(hash, at)) = self.order.front() {
+            if now.saturating_duration_since(at) < ttl {
+                break;
+            }
+            self.order.pop_front();
+            self.ids.remove(&hash);
+        }
+    }
+}
+
+/// The keys are already uniformly distributed hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::StatusEvent;
+
+    fn id(call: &str, seq: &str) -> EventId {
+        StatusEvent::parse(
+            [
+                ("CallSid", call),
+                ("CallStatus", "completed"),
+                ("SequenceNumber", seq),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .unwrap()
+        .id
+    }
+
+    #[test]
+    fn repeats_within_ttl_are_duplicates() {
+        let d = Dedupe::new(10, Duration::from_secs(60));
+        let t = Instant::now();
+        assert!(d.first_delivery_at(&id("CA1", "3"), t));
+        assert!(!d.first_delivery_at(&id("CA1", "3"), t));
+        assert!(d.first_delivery_at(&id("CA1", "4"), t));
+        assert!(d.first_delivery_at(&id("CA1", "3"), t + Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn full_set_evicts_oldest_first_and_stays_bounded() {
+        let d = Dedupe::new(3, Duration::from_secs(3600));
+        let t = Instant::now();
+        for i in 0..3 {
+            assert!(d.first_delivery_at(&id(&format!("CA{i}"), "0"), t + Duration::from_secs(i)));
+        }
+        assert!(d.first_delivery_at(&id("CA3", "0"), t + Duration::from_secs(3)));
+        assert_eq!(d.len(), 3);
+        // CA0 was evicted, so it counts again; CA2 (younger) is still known.
+        assert!(!d.first_delivery_at(&id("CA2", "0"), t + Duration::from_secs(4)));
+        assert!(d.first_delivery_at(&id("CA0", "0"), t + Duration::from_secs(4)));
+        for i in 0..10_000 {
+            d.first_delivery_at(&id(&format!("X{i}"), "0"), t + Duration::from_secs(5));
+        }
+        assert_eq!(d.len(), 3);
+    }
+
+    #[test]
+    fn zero_capacity_disables() {
+        let d = Dedupe::new(0, Duration::from_secs(1));
+        assert!(d.first_delivery(&id("CA1", "1")));
+        assert!(d.first_delivery(&id("CA1", "1")));
+    }
+}

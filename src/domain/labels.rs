@@ -1,0 +1,230 @@
+//! Closed label sets. Every label value the exporter can emit is a variant
+//! here, so no payload can create a new series and every series has a fixed
+//! slot (`index`) that the recorder fills without hashing strings.
+
+/// Declares a fieldless enum with its wire spelling, an `ALL` list in
+/// declaration order and a dense `index()`.
+macro_rules! closed_set {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const COUNT: usize = Self::ALL.len();
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+closed_set!(
+    /// CallStatus. `Other` stands for every value SignalWire does not document.
+    CallStatus {
+        Queued => "queued",
+        Initiated => "initiated",
+        Ringing => "ringing",
+        InProgress => "in-progress",
+        Completed => "completed",
+        Busy => "busy",
+        Failed => "failed",
+        NoAnswer => "no-answer",
+        Canceled => "canceled",
+        Other => "other",
+    }
+);
+
+impl CallStatus {
+    /// Exact match on SignalWire's lowercase spelling; anything else is `Other`.
+    pub fn parse(s: &str) -> Self {
+        Self::ALL[..Self::COUNT - 1]
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == s)
+            .unwrap_or(CallStatus::Other)
+    }
+
+    /// The last event of a call: the one that carries its totals.
+    pub const fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            CallStatus::Completed
+                | CallStatus::Busy
+                | CallStatus::Failed
+                | CallStatus::NoAnswer
+                | CallStatus::Canceled
+        )
+    }
+
+    pub fn known() -> impl Iterator<Item = CallStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != CallStatus::Other)
+    }
+}
+
+closed_set!(
+    /// Direction. A missing Direction is `Other` too.
+    Direction {
+        Inbound => "inbound",
+        OutboundApi => "outbound-api",
+        OutboundDial => "outbound-dial",
+        Other => "other",
+    }
+);
+
+impl Direction {
+    pub fn parse(s: &str) -> Self {
+        Self::ALL[..Self::COUNT - 1]
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == s)
+            .unwrap_or(Direction::Other)
+    }
+
+    pub fn known() -> impl Iterator<Item = Direction> {
+        Self::ALL.iter().copied().filter(|d| *d != Direction::Other)
+    }
+}
+
+/// SipResultCode: three ASCII digits from 100 to 699, or `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SipCode {
+    Code(u16),
+    Other,
+}
+
+impl SipCode {
+    pub const OTHER_INDEX: usize = 600;
+    /// 100..=699 plus `other`.
+    pub const COUNT: usize = 601;
+
+    pub fn parse(s: &str) -> Self {
+        match s.as_bytes() {
+            [a @ b'1'..=b'6', b @ b'0'..=b'9', c @ b'0'..=b'9'] => SipCode::Code(
+                u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'),
+            ),
+            _ => SipCode::Other,
+        }
+    }
+
+    pub const fn index(self) -> usize {
+        match self {
+            SipCode::Code(c) => (c - 100) as usize,
+            SipCode::Other => Self::OTHER_INDEX,
+        }
+    }
+
+    pub fn label(self) -> std::borrow::Cow<'static, str> {
+        match self {
+            SipCode::Code(c) => c.to_string().into(),
+            SipCode::Other => "other".into(),
+        }
+    }
+}
+
+closed_set!(
+    /// Payload fields that can be counted as invalid or unrecognized; the
+    /// label value is the payload's own name.
+    Field {
+        AudioInMos => "AudioInMos",
+        AudioInMediaPacketCount => "AudioInMediaPacketCount",
+        AudioInSkipPacketCount => "AudioInSkipPacketCount",
+        AudioInFlushPacketCount => "AudioInFlushPacketCount",
+        AudioInDtmfPacketCount => "AudioInDtmfPacketCount",
+        AudioOutMediaPacketCount => "AudioOutMediaPacketCount",
+        AudioOutDtmfPacketCount => "AudioOutDtmfPacketCount",
+        AudioInJitterMaxVariance => "AudioInJitterMaxVariance",
+        AudioInJitterMinVariance => "AudioInJitterMinVariance",
+        AudioInLargestJbSize => "AudioInLargestJbSize",
+        AudioInAveragePtime => "AudioInAveragePtime",
+        CallDuration => "CallDuration",
+        RecordingDuration => "RecordingDuration",
+        Timestamp => "Timestamp",
+        CallStatus => "CallStatus",
+        Direction => "Direction",
+        SipResultCode => "SipResultCode",
+    }
+);
+
+impl Field {
+    /// Fields whose values can be malformed (numbers and the timestamp).
+    pub fn validated() -> impl Iterator<Item = Field> {
+        Self::ALL.iter().copied().filter(|f| {
+            !matches!(
+                f,
+                Field::CallStatus | Field::Direction | Field::SipResultCode
+            )
+        })
+    }
+
+    /// Fields with a closed set of values, whose strays become `other`.
+    pub const ENUMERATED: [Field; 3] = [Field::CallStatus, Field::Direction, Field::SipResultCode];
+}
+
+closed_set!(
+    /// What became of one request to the webhook.
+    Outcome {
+        Accepted => "accepted",
+        Duplicate => "duplicate",
+        InvalidSignature => "invalid_signature",
+        BadRequest => "bad_request",
+        PayloadTooLarge => "payload_too_large",
+        UnsupportedMediaType => "unsupported_media_type",
+        MethodNotAllowed => "method_not_allowed",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_parse_exactly() {
+        for s in CallStatus::ALL {
+            let expected = *s;
+            assert_eq!(CallStatus::parse(s.as_str()), expected);
+        }
+        assert_eq!(CallStatus::parse("Completed"), CallStatus::Other);
+        assert_eq!(CallStatus::parse("completed "), CallStatus::Other);
+        assert_eq!(CallStatus::known().count(), 9);
+        assert_eq!(Direction::parse("outbound-dial"), Direction::OutboundDial);
+        assert_eq!(Direction::parse(""), Direction::Other);
+    }
+
+    #[test]
+    fn sip_codes_are_three_digits_in_range() {
+        assert_eq!(SipCode::parse("100"), SipCode::Code(100));
+        assert_eq!(SipCode::parse("699"), SipCode::Code(699));
+        assert_eq!(SipCode::parse("487"), SipCode::Code(487));
+        for bad in [
+            "099",
+            "700",
+            "99",
+            "1000",
+            "+200",
+            "20a",
+            "２００",
+            "200 ",
+            "",
+        ] {
+            assert_eq!(SipCode::parse(bad), SipCode::Other, "{bad}");
+        }
+        assert_eq!(SipCode::Code(699).index(), 599);
+        assert_eq!(SipCode::Other.index(), SipCode::COUNT - 1);
+    }
+}

@@ -1,0 +1,210 @@
+//! `/status-callback`: the webhook SignalWire calls.
+//!
+//! Checks run in this order, each with its own status code: method (405),
+//! content type (415), body size (413), decoding (400), signature (403),
+//! the event itself (400); then duplicates are answered 204 unrecorded.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use time::OffsetDateTime;
+
+use super::{AppState, Webhook};
+use crate::domain::{DecodeError, EventError, Outcome, Params, StatusEvent};
+
+pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let result = accept(&state, request).await;
+    let outcome = match &result {
+        Ok(outcome) => *outcome,
+        Err(rejection) => rejection.outcome(),
+    };
+    state.recorder.outcome(outcome);
+    match result {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(rejection) => {
+            tracing::debug!(reason = %rejection, "callback rejected");
+            rejection.into_response()
+        }
+    }
+}
+
+async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection> {
+    let webhook = &state.webhook;
+    let (parts, body) = request.into_parts();
+    let url = || webhook.signed_url.for_request(&parts.uri, &parts.headers);
+    let event = match parts.method {
+        Method::GET => {
+            let query = parts.uri.query().unwrap_or_default();
+            if query.len() > webhook.max_body_bytes {
+                return Err(Rejection::TooLarge(webhook.max_body_bytes));
+            }
+            let params = Params::from_form(query.as_bytes()).map_err(Rejection::Undecodable)?;
+            if let Some(v) = &webhook.verifier {
+                // The query is part of the signed URL; there are no body params.
+                let signature = signature(&parts.headers)?;
+                if !v.verify_form(&url(), &Params::default(), signature) {
+                    return Err(Rejection::InvalidSignature);
+                }
+            }
+            params
+        }
+        Method::POST => {
+            let kind = body_kind(&parts.headers)?;
+            let bytes = read_body(webhook, &parts.headers, body).await?;
+            match kind {
+                BodyKind::Form => {
+                    let params = Params::from_form(&bytes).map_err(Rejection::Undecodable)?;
+                    if let Some(v) = &webhook.verifier {
+                        if !v.verify_form(&url(), &params, signature(&parts.headers)?) {
+                            return Err(Rejection::InvalidSignature);
+                        }
+                    }
+                    params
+                }
+                BodyKind::Json => {
+                    // JSON is signed over its raw bytes: a forged body is
+                    // refused before any parsing.
+                    if let Some(v) = &webhook.verifier {
+                        if !v.verify_json(&url(), &bytes, signature(&parts.headers)?) {
+                            return Err(Rejection::InvalidSignature);
+                        }
+                    }
+                    Params::from_json(&bytes).map_err(Rejection::Undecodable)?
+                }
+            }
+        }
+        _ => return Err(Rejection::MethodNotAllowed),
+    };
+    let event = StatusEvent::parse(event).map_err(Rejection::BadEvent)?;
+    if !webhook.dedupe.first_delivery(&event.id) {
+        return Ok(Outcome::Duplicate);
+    }
+    state.recorder.record(&event, OffsetDateTime::now_utc());
+    Ok(Outcome::Accepted)
+}
+
+enum BodyKind {
+    Form,
+    Json,
+}
+
+fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Rejection> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Ok(BodyKind::Form)
+    } else if mime.eq_ignore_ascii_case("application/json") {
+        Ok(BodyKind::Json)
+    } else {
+        Err(Rejection::UnsupportedMediaType)
+    }
+}
+
+async fn read_body(webhook: &Webhook, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
+    let limit = webhook.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Rejection::TooLarge(limit));
+    }
+    let read = Limited::new(body, limit).collect();
+    match tokio::time::timeout(webhook.read_timeout, read).await {
+        Err(_) => Err(Rejection::Timeout(webhook.read_timeout)),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(Rejection::TooLarge(limit))
+        }
+        Ok(Err(_)) => Err(Rejection::UnreadableBody),
+    }
+}
+
+fn signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
+    headers
+        .get("x-signalwire-signature")
+        .or_else(|| headers.get("x-twilio-signature"))
+        .map(|v| v.as_bytes())
+        .ok_or(Rejection::MissingSignature)
+}
+
+/// Why a request was refused; each renders as a status and one line of text.
+#[derive(Debug)]
+enum Rejection {
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    TooLarge(usize),
+    Timeout(std::time::Duration),
+    UnreadableBody,
+    Undecodable(DecodeError),
+    MissingSignature,
+    InvalidSignature,
+    BadEvent(EventError),
+}
+
+impl Rejection {
+    fn outcome(&self) -> Outcome {
+        match self {
+            Rejection::MethodNotAllowed => Outcome::MethodNotAllowed,
+            Rejection::UnsupportedMediaType => Outcome::UnsupportedMediaType,
+            Rejection::TooLarge(_) => Outcome::PayloadTooLarge,
+            Rejection::MissingSignature | Rejection::InvalidSignature => Outcome::InvalidSignature,
+            Rejection::Timeout(_)
+            | Rejection::UnreadableBody
+            | Rejection::Undecodable(_)
+            | Rejection::BadEvent(_) => Outcome::BadRequest,
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Rejection::UnreadableBody | Rejection::Undecodable(_) | Rejection::BadEvent(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Rejection::MissingSignature | Rejection::InvalidSignature => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::MethodNotAllowed => f.write_str("method not allowed: use POST (form or JSON) or GET"),
+            Rejection::UnsupportedMediaType => {
+                f.write_str("unsupported content type: use application/x-www-form-urlencoded or application/json")
+            }
+            Rejection::TooLarge(limit) => write!(f, "payload larger than {limit} bytes (--web.max-body-bytes)"),
+            Rejection::Timeout(t) => write!(f, "request body not received within {}", humantime::format_duration(*t)),
+            Rejection::UnreadableBody => f.write_str("request body could not be read"),
+            Rejection::Undecodable(e) => write!(f, "{e}"),
+            Rejection::MissingSignature => f.write_str("missing X-SignalWire-Signature header"),
+            Rejection::InvalidSignature => {
+                f.write_str("signature does not match: check the signing key and --web.external-url")
+            }
+            Rejection::BadEvent(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), format!("{self}\n")).into_response();
+        if matches!(self, Rejection::MethodNotAllowed) {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+        }
+        response
+    }
+}

@@ -1,0 +1,152 @@
+//! Which URL the sender signed.
+
+use std::borrow::Cow;
+
+use axum::http::{HeaderMap, Uri};
+
+/// How to rebuild the URL SignalWire called from what reaches the exporter.
+#[derive(Debug, Clone)]
+pub struct SignedUrl {
+    /// `--web.external-url` without its trailing slash.
+    external: Option<String>,
+    /// The route prefix, stripped from request paths before appending them to
+    /// the external URL; "" when routes are served at the root.
+    route_prefix: String,
+    trust_forwarded_headers: bool,
+}
+
+impl SignedUrl {
+    pub fn new(external: Option<&str>, route_prefix: &str, trust_forwarded_headers: bool) -> Self {
+        SignedUrl {
+            external: external.map(|u| u.trim_end_matches('/').to_owned()),
+            route_prefix: route_prefix.trim_end_matches('/').to_owned(),
+            trust_forwarded_headers,
+        }
+    }
+
+    /// The full URL, query string included, that the request was signed for.
+    pub fn for_request(&self, uri: &Uri, headers: &HeaderMap) -> String {
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        match &self.external {
+            Some(base) => {
+                let rest = path_and_query
+                    .strip_prefix(self.route_prefix.as_str())
+                    .unwrap_or(path_and_query);
+                format!("{base}{rest}")
+            }
+            None => {
+                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                let forwarded = |name: &str| {
+                    self.trust_forwarded_headers
+                        .then(|| header(name))
+                        .flatten()
+                        .and_then(|v| v.split(',').next())
+                        .map(str::trim)
+                };
+                let scheme = forwarded("x-forwarded-proto").unwrap_or("http");
+                let host = forwarded("x-forwarded-host")
+                    .or_else(|| header("host"))
+                    .or_else(|| uri.authority().map(|a| a.as_str()))
+                    .unwrap_or("");
+                format!("{scheme}://{host}{path_and_query}")
+            }
+        }
+    }
+}
+
+/// The URL as given, plus its default-port twin: with no port, the URL with
+/// :443 (https) or :80 (http); with an explicit :443 or :80, the URL without.
+/// Senders disagree on whether the default port is part of what they sign.
+pub fn port_variants(url: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    std::iter::once(Cow::Borrowed(url)).chain(twin(url).map(Cow::Owned))
+}
+
+fn twin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let host_end = if authority.starts_with('[') {
+        authority.find(']')? + 1
+    } else {
+        0
+    };
+    match authority[host_end..].rfind(':').map(|i| i + host_end) {
+        Some(colon) => {
+            let port = &authority[colon + 1..];
+            (port == "443" || port == "80")
+                .then(|| format!("{scheme}://{}{tail}", &authority[..colon]))
+        }
+        None => {
+            let port = match scheme.to_ascii_lowercase().as_str() {
+                "https" => "443",
+                "http" => "80",
+                _ => return None,
+            };
+            Some(format!("{scheme}://{authority}:{port}{tail}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variants(url: &str) -> Vec<String> {
+        port_variants(url).map(Cow::into_owned).collect()
+    }
+
+    #[test]
+    fn default_port_twins() {
+        assert_eq!(
+            variants("https://a.com/x?y=1"),
+            ["https://a.com/x?y=1", "https://a.com:443/x?y=1"]
+        );
+        assert_eq!(
+            variants("http://a.com:80/x"),
+            ["http://a.com:80/x", "http://a.com/x"]
+        );
+        assert_eq!(
+            variants("http://a.com"),
+            ["http://a.com", "http://a.com:80"]
+        );
+        assert_eq!(variants("http://[::1]:8080/x"), ["http://[::1]:8080/x"]);
+        assert_eq!(
+            variants("https://[::1]/x"),
+            ["https://[::1]/x", "https://[::1]:443/x"]
+        );
+        assert_eq!(variants("not a url"), ["not a url"]);
+    }
+
+    #[test]
+    fn external_url_replaces_scheme_host_and_prefix() {
+        let s = SignedUrl::new(Some("https://hooks.example.com/sw/"), "/sw", false);
+        let uri: Uri = "/sw/status-callback?a=1".parse().unwrap();
+        assert_eq!(
+            s.for_request(&uri, &HeaderMap::new()),
+            "https://hooks.example.com/sw/status-callback?a=1"
+        );
+        let s = SignedUrl::new(Some("https://hooks.example.com/sw"), "/", false);
+        let uri: Uri = "/status-callback".parse().unwrap();
+        assert_eq!(
+            s.for_request(&uri, &HeaderMap::new()),
+            "https://hooks.example.com/sw/status-callback"
+        );
+    }
+
+    #[test]
+    fn forwarded_headers_only_when_trusted() {
+        let mut h = HeaderMap::new();
+        h.insert("host", "internal:9711".parse().unwrap());
+        h.insert("x-forwarded-proto", "https".parse().unwrap());
+        h.insert("x-forwarded-host", "hooks.example.com".parse().unwrap());
+        let uri: Uri = "/status-callback".parse().unwrap();
+        assert_eq!(
+            SignedUrl::new(None, "", false).for_request(&uri, &h),
+            "http://internal:9711/status-callback"
+        );
+        assert_eq!(
+            SignedUrl::new(None, "", true).for_request(&uri, &h),
+            "https://hooks.example.com/status-callback"
+        );
+    }
+}
