@@ -1,0 +1,71 @@
+//! Landing page, health, and what /metrics shows before any traffic.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn fresh_exporter_exports_zeros_build_info_and_process_metrics() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4"
+    );
+    let m = Metrics::parse(&response.text().await.unwrap());
+    // 9 statuses x 3 directions, at zero, so rate() sees zeros.
+    assert_eq!(m.series_count("signalwire_call_events_total"), 27);
+    assert_eq!(m.sum("signalwire_call_events_total"), 0.0);
+    assert_eq!(
+        m.get(
+            "signalwire_call_events_total",
+            &[("direction", "other"), ("status", "completed")]
+        ),
+        None
+    );
+    assert_eq!(m.series_count("signalwire_exporter_webhooks_total"), 7);
+    assert_eq!(
+        m.series_count("signalwire_exporter_invalid_fields_total"),
+        14
+    );
+    assert_eq!(
+        m.series_count("signalwire_exporter_unrecognized_values_total"),
+        3
+    );
+    assert_eq!(
+        m.value(
+            "signalwire_exporter_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
+        1.0
+    );
+    assert_eq!(
+        m.value("signalwire_exporter_signature_validation_enabled", &[]),
+        1.0
+    );
+    for name in [
+        "process_resident_memory_bytes",
+        "process_start_time_seconds",
+        "process_open_fds",
+    ] {
+        assert!(m.value(name, &[]) > 0.0, "{name}");
+    }
+    // Whole seconds: a fresh test process may not have used one yet.
+    assert!(m.value("process_cpu_seconds_total", &[]) >= 0.0);
+    // Histograms of calls appear only once a call has finished.
+    assert_eq!(m.series_count("signalwire_audio_in_mos_count"), 0);
+}
+
+#[tokio::test]
+async fn landing_page_links_the_endpoints_and_health_answers() {
+    let app = TestApp::spawn().await;
+    let page = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for link in ["href=\"/metrics\"", "href=\"/healthz\"", "/status-callback"] {
+        assert!(page.contains(link), "{link}");
+    }
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok\n");
+    let missing = app.client.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
