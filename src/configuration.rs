@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::http::Uri;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::routes::metrics_auth::MetricsAuth;
 use crate::signature::{SignedUrl, SigningKey};
 use crate::simulate::SimulateArgs;
 
@@ -47,6 +48,40 @@ pub struct ServerArgs {
         value_name = "ADDR"
     )]
     pub listen_address: String,
+
+    /// Serve /metrics on this address instead, so the webhook port can face the internet while metrics stay internal.
+    #[arg(
+        long = "web.metrics-listen-address",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_LISTEN_ADDRESS",
+        value_name = "ADDR"
+    )]
+    pub metrics_listen_address: Option<String>,
+
+    /// Require HTTP basic auth on /metrics with this user (password from --web.metrics-basic-auth-password-file).
+    #[arg(
+        long = "web.metrics-basic-auth-user",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_USER",
+        value_name = "USER",
+        requires = "metrics_basic_auth_password_file"
+    )]
+    pub metrics_basic_auth_user: Option<String>,
+
+    /// File holding the basic-auth password for /metrics.
+    #[arg(
+        long = "web.metrics-basic-auth-password-file",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_PASSWORD_FILE",
+        value_name = "FILE",
+        requires = "metrics_basic_auth_user"
+    )]
+    pub metrics_basic_auth_password_file: Option<PathBuf>,
+
+    /// File holding a bearer token that /metrics requires (Prometheus: authorization.credentials_file).
+    #[arg(
+        long = "web.metrics-bearer-token-file",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BEARER_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub metrics_bearer_token_file: Option<PathBuf>,
 
     /// Path under which to expose metrics.
     #[arg(
@@ -160,6 +195,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen_address: SocketAddr,
+    pub metrics_listen_address: Option<SocketAddr>,
+    pub metrics_auth: MetricsAuth,
     pub telemetry_path: String,
     /// "" or "/prefix", without trailing slash.
     pub route_prefix: String,
@@ -175,7 +212,27 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_args(args: &ServerArgs) -> Result<Self, String> {
-        let listen_address = parse_listen_address(&args.listen_address)?;
+        let listen_address = parse_listen_address(&args.listen_address, "--web.listen-address")?;
+        let metrics_listen_address = match &args.metrics_listen_address {
+            Some(a) => Some(parse_listen_address(a, "--web.metrics-listen-address")?),
+            None => None,
+        };
+        let metrics_auth = MetricsAuth {
+            basic: match (
+                &args.metrics_basic_auth_user,
+                &args.metrics_basic_auth_password_file,
+            ) {
+                (Some(user), Some(file)) => Some(format!(
+                    "{user}:{}",
+                    read_secret(file, "--web.metrics-basic-auth-password-file")?
+                )),
+                _ => None,
+            },
+            bearer: match &args.metrics_bearer_token_file {
+                Some(file) => Some(read_secret(file, "--web.metrics-bearer-token-file")?),
+                None => None,
+            },
+        };
         if !args.telemetry_path.starts_with('/') || args.telemetry_path.len() < 2 {
             return Err(format!(
                 "--web.telemetry-path must start with / and name a path, got {:?}",
@@ -203,6 +260,8 @@ impl Settings {
         };
         Ok(Settings {
             listen_address,
+            metrics_listen_address,
+            metrics_auth,
             telemetry_path: args.telemetry_path.clone(),
             signed_url: SignedUrl::new(
                 args.external_url.as_deref(),
@@ -223,6 +282,8 @@ impl Settings {
     pub fn local(keys: Vec<SigningKey>) -> Self {
         Settings {
             listen_address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_listen_address: None,
+            metrics_auth: MetricsAuth::default(),
             telemetry_path: "/metrics".into(),
             route_prefix: String::new(),
             signed_url: SignedUrl::new(None, "", false),
@@ -236,7 +297,18 @@ impl Settings {
     }
 }
 
-fn parse_listen_address(addr: &str) -> Result<SocketAddr, String> {
+/// A one-line secret from a file; errors name the file, never the content.
+fn read_secret(path: &std::path::Path, flag: &str) -> Result<String, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+    let secret = text.trim().to_owned();
+    if secret.is_empty() {
+        return Err(format!("{flag} {}: file is empty", path.display()));
+    }
+    Ok(secret)
+}
+
+fn parse_listen_address(addr: &str, flag: &str) -> Result<SocketAddr, String> {
     let full = if addr.starts_with(':') {
         format!("0.0.0.0{addr}")
     } else {
@@ -245,9 +317,7 @@ fn parse_listen_address(addr: &str) -> Result<SocketAddr, String> {
     full.to_socket_addrs()
         .ok()
         .and_then(|mut a| a.next())
-        .ok_or_else(|| {
-            format!("--web.listen-address: cannot resolve {addr:?} (expected host:port or :port)")
-        })
+        .ok_or_else(|| format!("{flag}: cannot resolve {addr:?} (expected host:port or :port)"))
 }
 
 fn external_url_path(url: &str) -> Result<String, String> {

@@ -9,7 +9,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::configuration::Settings;
 use crate::routes::{self, AppState};
@@ -17,6 +17,8 @@ use crate::routes::{self, AppState};
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// `--web.metrics-listen-address`, when metrics have a port of their own.
+    metrics: Option<(TcpListener, Router)>,
     state: AppState,
     read_timeout: Duration,
     shutdown_timeout: Duration,
@@ -26,8 +28,16 @@ impl Application {
     pub async fn build(settings: &Settings) -> std::io::Result<Self> {
         let state = AppState::new(settings);
         let listener = TcpListener::bind(settings.listen_address).await?;
+        let metrics = match settings.metrics_listen_address {
+            Some(addr) => Some((
+                TcpListener::bind(addr).await?,
+                routes::metrics_router(settings, state.clone()),
+            )),
+            None => None,
+        };
         Ok(Application {
             router: routes::router(settings, state.clone()),
+            metrics,
             state,
             listener,
             read_timeout: settings.read_timeout,
@@ -39,6 +49,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The metrics listener's address, when it has its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -55,32 +70,38 @@ impl Application {
             .header_read_timeout(self.read_timeout);
         let graceful = GracefulShutdown::new();
         tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                accepted = self.listener.accept() => {
-                    let (stream, _) = match accepted {
-                        Ok(conn) => conn,
-                        Err(e) => {
-                            // Out of file descriptors and the like: back off
-                            // rather than spin, and keep serving.
-                            tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(self.router.clone());
-                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                    tokio::spawn(async move {
-                        if let Err(e) = connection.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
-                        }
-                    });
+        let serve = |accepted: std::io::Result<(TcpStream, SocketAddr)>, router: &Router| {
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: keep serving
+                    // the connections we have; the caller backs off.
+                    tracing::warn!(error = %e, "accept failed");
+                    return false;
                 }
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(router.clone());
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+            true
+        };
+        loop {
+            let served = tokio::select! {
+                accepted = self.listener.accept() => serve(accepted, &self.router),
+                accepted = accept_on(&self.metrics) => serve(accepted, &self.metrics.as_ref().expect("accepted on it").1),
                 () = &mut shutdown => break,
+            };
+            if !served {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
         drop(self.listener);
+        drop(self.metrics);
         tracing::info!(timeout = %humantime::format_duration(self.shutdown_timeout), "shutting down, draining connections");
         if tokio::time::timeout(self.shutdown_timeout, graceful.shutdown())
             .await
@@ -88,6 +109,15 @@ impl Application {
         {
             tracing::warn!("shutdown timeout reached with connections still open");
         }
+    }
+}
+
+async fn accept_on(
+    listener: &Option<(TcpListener, Router)>,
+) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some((l, _)) => l.accept().await,
+        None => std::future::pending().await,
     }
 }
 

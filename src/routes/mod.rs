@@ -2,6 +2,7 @@
 
 mod landing;
 mod metrics;
+pub mod metrics_auth;
 mod status_callback;
 
 use std::sync::Arc;
@@ -48,15 +49,36 @@ impl AppState {
     }
 }
 
+/// The routes of the main listener: the webhook, the landing page, health,
+/// and /metrics unless it has a listener of its own.
 pub fn router(settings: &Settings, state: AppState) -> Router {
-    let routes = Router::new()
+    let mut routes = Router::new()
         .route("/", get(landing::page))
         .route("/healthz", get(landing::healthz))
-        .route(STATUS_CALLBACK_PATH, any(status_callback::handle))
-        .route(&settings.telemetry_path, get(metrics::scrape))
-        .fallback(landing::not_found)
-        .with_state(state);
-    let routes = routes.layer(axum::Extension(landing::Links::new(settings)));
+        .route(STATUS_CALLBACK_PATH, any(status_callback::handle));
+    if settings.metrics_listen_address.is_none() {
+        routes = routes.merge(metrics_routes(settings));
+    }
+    let routes = routes
+        .with_state(state)
+        .layer(axum::Extension(landing::Links::new(settings)));
+    prefixed(settings, routes)
+}
+
+/// The routes of `--web.metrics-listen-address`, when set: /metrics and health.
+pub fn metrics_router(settings: &Settings, state: AppState) -> Router {
+    let routes = metrics_routes(settings).route("/healthz", get(landing::healthz));
+    prefixed(settings, routes.with_state(state))
+}
+
+fn metrics_routes(settings: &Settings) -> Router<AppState> {
+    let auth =
+        axum::middleware::from_fn_with_state(settings.metrics_auth.clone(), metrics_auth::require);
+    Router::new().route(&settings.telemetry_path, get(metrics::scrape).layer(auth))
+}
+
+fn prefixed(settings: &Settings, routes: Router) -> Router {
+    let routes = routes.fallback(landing::not_found);
     if settings.route_prefix.is_empty() {
         routes
     } else {

@@ -24,7 +24,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(settings: Settings) -> Self {
-        let app = Application::build(&settings).await.expect("bind loopback");
+        Self::from_application(Application::build(&settings).await.expect("bind loopback"))
+    }
+
+    pub fn from_application(app: Application) -> Self {
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {

@@ -5,6 +5,7 @@ mod bad_input;
 mod concurrency;
 mod dedupe;
 mod endpoints;
+mod exposure;
 mod helpers;
 mod recording;
 mod signatures;

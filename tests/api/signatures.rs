@@ -39,7 +39,7 @@ async fn get_callback_signs_the_url_with_its_query() {
     );
     let response = app
         .client
-        .get(&url.replace("CA700", "CA701"))
+        .get(url.replace("CA700", "CA701"))
         .header("X-SignalWire-Signature", forged)
         .send()
         .await
