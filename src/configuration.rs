@@ -169,11 +169,11 @@ pub struct ServerArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Only log messages with the given severity or above.
-    #[arg(long = "log.level", env = "SIGNALWIRE_EXPORTER_LOG_LEVEL", value_enum, default_value_t = LogLevel::Info)]
+    #[arg(long = "log.level", global = true, env = "SIGNALWIRE_EXPORTER_LOG_LEVEL", value_enum, default_value_t = LogLevel::Info)]
     pub level: LogLevel,
 
     /// Output format of log messages.
-    #[arg(long = "log.format", env = "SIGNALWIRE_EXPORTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Logfmt)]
+    #[arg(long = "log.format", global = true, env = "SIGNALWIRE_EXPORTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Logfmt)]
     pub format: LogFormat,
 }
 

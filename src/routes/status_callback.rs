@@ -5,7 +5,7 @@
 //! the event itself (400); then duplicates are answered 204 unrecorded.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -34,7 +34,13 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
 async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection> {
     let webhook = &state.webhook;
     let (parts, body) = request.into_parts();
-    let url = || webhook.signed_url.for_request(&parts.uri, &parts.headers);
+    // Under a route prefix axum hands us the path with the prefix removed;
+    // the sender signed the path it called.
+    let called = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0);
+    let url = || webhook.signed_url.for_request(called, &parts.headers);
     let event = match parts.method {
         Method::GET => {
             let query = parts.uri.query().unwrap_or_default();
