@@ -1,0 +1,609 @@
+//! The pure half of the simulator: a seed and a profile in, calls out.
+//!
+//! Every call draws from its own RNG, seeded from (seed, call index), so call
+//! `n` is the same whatever the number of calls, and the duplicate decisions
+//! are drawn last so that changing the duplicate ratio changes nothing else.
+//! Nothing here reads the clock: the sender adds `Timestamp` and `AccountSid`.
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::{CallStatus, Direction};
+
+/// How healthy the simulated network and carriers are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// ~95% of calls answered; ~1% of answered calls with MOS <= 3.5.
+    Good,
+    /// ~80% answered; ~25% of answered calls with 5-20% loss and MOS < 3.5.
+    Degraded,
+    /// Most calls fail with SIP 503; the few answered ones sound poor.
+    Outage,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Good => "good",
+            Profile::Degraded => "degraded",
+            Profile::Outage => "outage",
+        }
+    }
+
+    /// Weights (per mille) of each way a call ends.
+    fn endings(self) -> &'static [(Ending, u32)] {
+        use Ending::*;
+        match self {
+            Profile::Good => &[
+                (Completed, 950),
+                (Busy, 15),
+                (NoAnswer480, 10),
+                (NoAnswer408, 5),
+                (Failed404, 6),
+                (Failed503, 4),
+                (Canceled, 10),
+            ],
+            Profile::Degraded => &[
+                (Completed, 800),
+                (Busy, 50),
+                (NoAnswer480, 40),
+                (NoAnswer408, 25),
+                (Failed404, 15),
+                (Failed503, 40),
+                (Canceled, 30),
+            ],
+            Profile::Outage => &[
+                (Completed, 100),
+                (Busy, 20),
+                (NoAnswer480, 10),
+                (NoAnswer408, 30),
+                (Failed404, 20),
+                (Failed503, 790),
+                (Canceled, 30),
+            ],
+        }
+    }
+
+    /// Weights (per mille) of the audio quality of answered calls.
+    fn qualities(self) -> &'static [(Quality, u32)] {
+        match self {
+            Profile::Good => &[
+                (Quality::Clean, 900),
+                (Quality::Fair, 90),
+                (Quality::Poor, 10),
+            ],
+            Profile::Degraded => &[
+                (Quality::Clean, 400),
+                (Quality::Fair, 350),
+                (Quality::Poor, 250),
+            ],
+            Profile::Outage => &[
+                (Quality::Clean, 0),
+                (Quality::Fair, 300),
+                (Quality::Poor, 700),
+            ],
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The audio quality tier of an answered call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quality {
+    /// Loss up to 0.3%: MOS 4.4 to 4.5.
+    Clean,
+    /// Loss 0.5-3%, somewhat bursty: MOS about 4.2 to 4.45.
+    Fair,
+    /// Loss 5-20% in bursts: MOS about 2 to 3.4.
+    Poor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Completed,
+    Busy,
+    NoAnswer480,
+    NoAnswer408,
+    Failed404,
+    Failed503,
+    Canceled,
+}
+
+impl Ending {
+    fn status(self) -> CallStatus {
+        match self {
+            Ending::Completed => CallStatus::Completed,
+            Ending::Busy => CallStatus::Busy,
+            Ending::NoAnswer480 | Ending::NoAnswer408 => CallStatus::NoAnswer,
+            Ending::Failed404 | Ending::Failed503 => CallStatus::Failed,
+            Ending::Canceled => CallStatus::Canceled,
+        }
+    }
+
+    fn sip(self) -> (u16, &'static str) {
+        match self {
+            Ending::Completed => (200, "OK"),
+            Ending::Busy => (486, "Busy Here"),
+            Ending::NoAnswer480 => (480, "Temporarily Unavailable"),
+            Ending::NoAnswer408 => (408, "Request Timeout"),
+            Ending::Failed404 => (404, "Not Found"),
+            Ending::Failed503 => (503, "Service Unavailable"),
+            Ending::Canceled => (487, "Request Terminated"),
+        }
+    }
+}
+
+/// One status callback of a planned call, without `Timestamp` and
+/// `AccountSid`, which the sender adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedEvent {
+    pub status: CallStatus,
+    pub sequence: u32,
+    /// Form fields in the order they are sent.
+    pub params: Vec<(&'static str, String)>,
+    /// Whether this event is delivered a second time, as a retry.
+    pub duplicate: bool,
+}
+
+/// What a call's terminal event reports, for the summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TerminalStats {
+    pub status: CallStatus,
+    pub sip_code: u16,
+    /// AudioInMediaPacketCount: 0 for calls that were never answered.
+    pub media_packets: u64,
+    /// AudioInSkipPacketCount.
+    pub skipped_packets: u64,
+    /// AudioInMos as sent (two decimals), a meaningless 4.5 without media.
+    pub mos: f64,
+    /// CallDuration in seconds; 0 for calls that were never answered.
+    pub duration: u32,
+}
+
+/// One simulated call and the callbacks SignalWire would send for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedCall {
+    pub index: u64,
+    pub call_sid: String,
+    pub direction: Direction,
+    /// `None` for calls that were never answered.
+    pub quality: Option<Quality>,
+    pub terminal: TerminalStats,
+    /// In sequence order; the last one is terminal.
+    pub events: Vec<PlannedEvent>,
+}
+
+/// An endless, deterministic stream of calls.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    profile: Profile,
+    seed: u64,
+    duplicate_ratio: f64,
+    next: u64,
+    /// The numbers "we" own: To of inbound calls, From of outbound ones.
+    own_numbers: Vec<String>,
+}
+
+pub const DEFAULT_DUPLICATE_RATIO: f64 = 0.02;
+
+impl Generator {
+    pub fn new(profile: Profile, seed: u64) -> Self {
+        let mut rng = SmallRng::seed_from_u64(mix(seed, u64::MAX));
+        let own_numbers = (0..3).map(|_| phone_number(&mut rng)).collect();
+        Generator {
+            profile,
+            seed,
+            duplicate_ratio: DEFAULT_DUPLICATE_RATIO,
+            next: 0,
+            own_numbers,
+        }
+    }
+
+    /// Share of deliveries sent twice (0 to 1).
+    pub fn duplicate_ratio(mut self, ratio: f64) -> Self {
+        self.duplicate_ratio = ratio.clamp(0.0, 1.0);
+        self
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// Call number `index` of this stream, independent of the others.
+    pub fn call(&self, index: u64) -> PlannedCall {
+        let mut rng = SmallRng::seed_from_u64(mix(self.seed, index));
+        let rng = &mut rng;
+        let direction = *pick(
+            rng,
+            &[
+                (Direction::Inbound, 45),
+                (Direction::OutboundApi, 35),
+                (Direction::OutboundDial, 20),
+            ],
+        );
+        let ending = *pick(rng, self.profile.endings());
+        let status = ending.status();
+        let (sip_code, sip_phrase) = ending.sip();
+        let call_sid = format!("CA{:032x}", rng.gen::<u128>());
+        let sip_call_id = format!("{}@sip.signalwire.com", uuid(rng));
+        let own = self.own_numbers[rng.gen_range(0..self.own_numbers.len())].clone();
+        let other = phone_number(rng);
+        let (from, to) = match direction {
+            Direction::Inbound => (other, own),
+            _ => (own, other),
+        };
+        let answered = status == CallStatus::Completed;
+        let quality = answered.then(|| *pick(rng, self.profile.qualities()));
+        let audio = match quality {
+            Some(q) => Audio::answered(rng, q),
+            None => Audio::unanswered(),
+        };
+        // Who hung up: on answered calls either side; otherwise the callee's
+        // side ended it (busy, no answer, failure) or the caller canceled.
+        let hangup_direction = match status {
+            CallStatus::Completed if rng.gen_bool(0.5) => "inbound",
+            CallStatus::Completed => "outbound",
+            CallStatus::Canceled => "inbound",
+            _ => "outbound",
+        };
+
+        let mut statuses = vec![CallStatus::Initiated];
+        if status != CallStatus::Failed {
+            // A failed INVITE never rings.
+            statuses.push(CallStatus::Ringing);
+        }
+        if answered {
+            statuses.push(CallStatus::InProgress);
+        }
+        statuses.push(status);
+
+        let common = |status: CallStatus, sequence: u32| -> Vec<(&'static str, String)> {
+            vec![
+                ("CallSid", call_sid.clone()),
+                ("CallStatus", status.as_str().to_owned()),
+                ("Direction", direction.as_str().to_owned()),
+                ("From", from.clone()),
+                ("To", to.clone()),
+                ("ApiVersion", "2010-04-01".to_owned()),
+                ("CallbackSource", "call-progress-events".to_owned()),
+                ("SequenceNumber", sequence.to_string()),
+                ("SipCallId", sip_call_id.clone()),
+            ]
+        };
+        let last = statuses.len() - 1;
+        let mut events: Vec<PlannedEvent> = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                let sequence = i as u32;
+                let mut params = common(s, sequence);
+                if i == last {
+                    params.push(("SipResultCode", sip_code.to_string()));
+                    params.push(("SipInviteResultPhrase", sip_phrase.to_owned()));
+                    params.push(("HangupDirection", hangup_direction.to_owned()));
+                    audio.push_params(&mut params);
+                }
+                PlannedEvent {
+                    status: s,
+                    sequence,
+                    params,
+                    duplicate: false,
+                }
+            })
+            .collect();
+        // Drawn last, one draw per event, so the ratio changes nothing else.
+        for event in &mut events {
+            event.duplicate = rng.gen::<f64>() < self.duplicate_ratio;
+        }
+        PlannedCall {
+            index,
+            call_sid,
+            direction,
+            quality,
+            terminal: TerminalStats {
+                status,
+                sip_code,
+                media_packets: audio.media,
+                skipped_packets: audio.skipped,
+                mos: audio.mos,
+                duration: audio.duration,
+            },
+            events,
+        }
+    }
+}
+
+impl Iterator for Generator {
+    type Item = PlannedCall;
+
+    fn next(&mut self) -> Option<PlannedCall> {
+        let call = self.call(self.next);
+        self.next += 1;
+        Some(call)
+    }
+}
+
+/// The first `calls` calls of the stream for `profile` and `seed`, with the
+/// default duplicate ratio.
+pub fn plan(profile: Profile, calls: usize, seed: u64) -> Vec<PlannedCall> {
+    Generator::new(profile, seed).take(calls).collect()
+}
+
+/// The E-model MOS from the R factor, as FreeSWITCH computes it:
+/// `1 + 0.035 R + 7e-6 R (R - 60) (100 - R)`.
+pub fn mos_from_r(r: f64) -> f64 {
+    1.0 + 0.035 * r + 7e-6 * r * (r - 60.0) * (100.0 - r)
+}
+
+/// The terminal event's audio statistics.
+struct Audio {
+    duration: u32,
+    media: u64,
+    skipped: u64,
+    flushed: u64,
+    mos: f64,
+    jitter_min: f64,
+    jitter_max: f64,
+    largest_jb: u64,
+    ptime: f64,
+    dtmf_in: u64,
+    out_media: u64,
+    out_dtmf: u64,
+    recording: Option<u32>,
+}
+
+impl Audio {
+    fn unanswered() -> Self {
+        Audio {
+            duration: 0,
+            media: 0,
+            skipped: 0,
+            flushed: 0,
+            // What a call without media reports: a placeholder.
+            mos: 4.5,
+            jitter_min: 0.0,
+            jitter_max: 0.0,
+            largest_jb: 0,
+            ptime: 0.0,
+            dtmf_in: 0,
+            out_media: 0,
+            out_dtmf: 0,
+            recording: None,
+        }
+    }
+
+    fn answered(rng: &mut SmallRng, quality: Quality) -> Self {
+        // Log-normal durations: median ~75 s, a long tail to an hour.
+        let duration = (75.0 * (0.9 * normal(rng)).exp())
+            .clamp(3.0, 3600.0)
+            .round() as u32;
+        // 20 ms packets: 50 a second, less a little setup time.
+        let expected = u64::from(duration) * 50 - rng.gen_range(0..25);
+        // `loss`: share of packets lost; `flaw_ratio`: FreeSWITCH's flaws
+        // (losses plus its penalty for consecutive ones) per packet received,
+        // which is what R and so the MOS come from.
+        let (loss, flaw_ratio) = match quality {
+            Quality::Clean => {
+                let loss = rng.gen_range(0.0..0.003);
+                (loss, loss * rng.gen_range(1.0..1.5))
+            }
+            Quality::Fair => {
+                let loss = rng.gen_range(0.005..0.03);
+                (loss, loss * rng.gen_range(1.5..4.0))
+            }
+            Quality::Poor => (rng.gen_range(0.05..0.20), rng.gen_range(0.35..0.65)),
+        };
+        let skipped = (expected as f64 * loss).round() as u64;
+        let media = expected - skipped;
+        let flaws = (media as f64 * flaw_ratio).round().min(media as f64);
+        let r = if media == 0 {
+            100.0
+        } else {
+            100.0 * (media as f64 - flaws) / media as f64
+        };
+        let mos = round2(mos_from_r(r).clamp(1.0, 4.5));
+        let (jitter_min, jitter_max, largest_jb, ptime, flushed) = match quality {
+            Quality::Clean => (
+                rng.gen_range(0.0..0.5),
+                rng.gen_range(0.5..20.0),
+                rng.gen_range(1..4),
+                rng.gen_range(20.0..20.03),
+                0,
+            ),
+            Quality::Fair => (
+                rng.gen_range(0.0..2.0),
+                rng.gen_range(10.0..60.0),
+                rng.gen_range(2..12),
+                rng.gen_range(20.0..20.2),
+                rng.gen_range(0..5),
+            ),
+            Quality::Poor => (
+                rng.gen_range(0.5..10.0),
+                rng.gen_range(50.0..900.0),
+                rng.gen_range(10..200),
+                rng.gen_range(20.2..22.0),
+                (media as f64 * rng.gen_range(0.001..0.02)).round() as u64,
+            ),
+        };
+        // IVR menus: some calls press a few digits, ~8 RTP events a digit.
+        let dtmf_in = if rng.gen_bool(0.15) {
+            rng.gen_range(1..8) * 8
+        } else {
+            0
+        };
+        let out_dtmf = if rng.gen_bool(0.05) {
+            rng.gen_range(1..4) * 8
+        } else {
+            0
+        };
+        let out_media = (u64::from(duration) * 50).saturating_sub(rng.gen_range(0..120));
+        let recording = rng
+            .gen_bool(0.2)
+            .then(|| duration.saturating_sub(rng.gen_range(0..3)).max(1));
+        Audio {
+            duration,
+            media,
+            skipped,
+            flushed,
+            mos,
+            jitter_min: round2(jitter_min),
+            jitter_max: round2(jitter_max),
+            largest_jb,
+            ptime: round2(ptime),
+            dtmf_in,
+            out_media,
+            out_dtmf,
+            recording,
+        }
+    }
+
+    fn push_params(&self, params: &mut Vec<(&'static str, String)>) {
+        let answered = self.media > 0 || self.duration > 0;
+        if answered {
+            params.push(("CallDuration", self.duration.to_string()));
+        }
+        params.extend([
+            ("AudioInMos", trim_number(self.mos)),
+            ("AudioInMediaPacketCount", self.media.to_string()),
+            ("AudioInSkipPacketCount", self.skipped.to_string()),
+            ("AudioInFlushPacketCount", self.flushed.to_string()),
+            ("AudioInDtmfPacketCount", self.dtmf_in.to_string()),
+            ("AudioInJitterMinVariance", trim_number(self.jitter_min)),
+            ("AudioInJitterMaxVariance", trim_number(self.jitter_max)),
+            ("AudioInLargestJbSize", self.largest_jb.to_string()),
+            ("AudioInAveragePtime", trim_number(self.ptime)),
+            ("AudioOutMediaPacketCount", self.out_media.to_string()),
+            ("AudioOutDtmfPacketCount", self.out_dtmf.to_string()),
+            ("AudioOutLost", "0".to_owned()),
+        ]);
+        if let Some(seconds) = self.recording {
+            params.push(("RecordingDuration", seconds.to_string()));
+        }
+    }
+}
+
+/// `20.01`, `0.36`, `0`: at most two decimals, as real payloads show them.
+fn trim_number(x: f64) -> String {
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A weighted choice; the weights need not sum to anything in particular.
+fn pick<'a, T>(rng: &mut SmallRng, weighted: &'a [(T, u32)]) -> &'a T {
+    let total: u32 = weighted.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0..total);
+    for (item, w) in weighted {
+        if x < *w {
+            return item;
+        }
+        x -= w;
+    }
+    unreachable!("x < total")
+}
+
+/// A standard normal variate (Box-Muller).
+fn normal(rng: &mut SmallRng) -> f64 {
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// A North American E.164 number: +1, area code and exchange 200-999.
+fn phone_number(rng: &mut SmallRng) -> String {
+    format!(
+        "+1{}{}{:04}",
+        rng.gen_range(201..990),
+        rng.gen_range(200..1000),
+        rng.gen_range(0..10_000)
+    )
+}
+
+/// A random (version 4 shaped) UUID.
+pub(crate) fn uuid(rng: &mut impl Rng) -> String {
+    let x: u128 = rng.gen();
+    let h = format!("{x:032x}");
+    format!(
+        "{}-{}-4{}-{}{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        ["8", "9", "a", "b"][(x % 4) as usize],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// SplitMix64 of the seed and a stream index: independent per-call seeds.
+fn mix(seed: u64, index: u64) -> u64 {
+    let mut z = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mos_formula_matches_the_field_notes() {
+        assert_eq!(mos_from_r(100.0), 4.5);
+        assert!((mos_from_r(68.0) - 3.5).abs() < 0.01);
+        assert_eq!(trim_number(20.0), "20");
+        assert_eq!(trim_number(20.01), "20.01");
+        assert_eq!(trim_number(0.0), "0");
+        assert_eq!(trim_number(0.36), "0.36");
+    }
+
+    #[test]
+    fn calls_are_consistent() {
+        for call in plan(Profile::Degraded, 500, 7) {
+            let t = call.terminal;
+            let last = call.events.last().unwrap();
+            assert_eq!(last.status, t.status);
+            assert!(t.status.is_terminal());
+            assert!((1.0..=4.5).contains(&t.mos), "{t:?}");
+            for (i, e) in call.events.iter().enumerate() {
+                assert_eq!(e.sequence as usize, i);
+            }
+            if t.status == CallStatus::Completed {
+                assert_eq!(t.sip_code, 200);
+                assert!(t.media_packets > 0);
+                let expected = u64::from(t.duration) * 50;
+                assert!(t.media_packets + t.skipped_packets <= expected);
+                assert!(t.media_packets + t.skipped_packets + 25 >= expected);
+                if call.quality == Some(Quality::Poor) {
+                    assert!(t.mos < 3.5, "{t:?}");
+                } else {
+                    assert!(t.mos > 4.0, "{t:?}");
+                }
+            } else {
+                assert_eq!(t.media_packets, 0);
+                assert!(!call
+                    .events
+                    .iter()
+                    .any(|e| e.status == CallStatus::InProgress));
+            }
+            assert!(call.call_sid.starts_with("CA") && call.call_sid.len() == 34);
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! The sending half of the simulator: pacing, concurrency, signing, and the
+//! tally that becomes the summary.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc2822;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::plan::{Generator, PlannedCall, PlannedEvent, Profile, DEFAULT_DUPLICATE_RATIO};
+use crate::domain::Params;
+use crate::signature::SigningKey;
+
+/// How many rejected answers and transport errors are logged (at warn).
+const LOGGED_FAILURES: u64 = 5;
+/// After shutdown, how long calls already started may take to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What to simulate and where to send it.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where the callbacks are POSTed.
+    pub target: String,
+    /// The URL signed; `None` signs `target` exactly (query included).
+    pub signed_url: Option<String>,
+    pub key: SigningKey,
+    pub profile: Profile,
+    pub seed: u64,
+    /// Calls started per second.
+    pub rate: f64,
+    /// Calls to simulate; `None` runs until shutdown.
+    pub calls: Option<u64>,
+    /// Share of deliveries sent twice, as a retry.
+    pub duplicate_ratio: f64,
+    /// Requests in flight at once (one per call at most, so calls at once).
+    pub concurrency: usize,
+    /// `None`: a random one per run, so that reruns with the same seed are
+    /// not duplicates to a running exporter.
+    pub account_sid: Option<String>,
+    /// Per request.
+    pub timeout: Duration,
+}
+
+impl SimConfig {
+    pub fn new(target: impl Into<String>, key: SigningKey) -> Self {
+        SimConfig {
+            target: target.into(),
+            signed_url: None,
+            key,
+            profile: Profile::Good,
+            seed: rand::random(),
+            rate: 10.0,
+            calls: Some(100),
+            duplicate_ratio: DEFAULT_DUPLICATE_RATIO,
+            concurrency: 8,
+            account_sid: None,
+            timeout: Duration::from_secs(15),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !(self.rate.is_finite() && self.rate > 0.0) {
+            return Err(format!("--rate must be above 0, got {}", self.rate));
+        }
+        if !(0.0..=1.0).contains(&self.duplicate_ratio) {
+            return Err(format!(
+                "--duplicate-ratio must be from 0 to 1, got {}",
+                self.duplicate_ratio
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err("--concurrency must be at least 1".into());
+        }
+        let url = reqwest::Url::parse(&self.target)
+            .map_err(|e| format!("--target {:?}: {e}", self.target))?;
+        if url.scheme() != "http" {
+            return Err(format!(
+                "--target {:?}: only http:// is supported (this build has no TLS client)",
+                self.target
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What was sent and acknowledged. Event and audio counts cover events that
+/// got at least one 2xx answer, so with no failures they equal what the
+/// exporter's /metrics shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub seed: u64,
+    /// Calls started.
+    pub calls: u64,
+    /// HTTP requests sent, retries included.
+    pub deliveries: u64,
+    /// Retried deliveries (identical body and signature).
+    pub duplicates: u64,
+    pub non_2xx: u64,
+    /// Transport errors (refused, reset, timed out).
+    pub errors: u64,
+    /// Unique events by "CallStatus/Direction".
+    pub events: BTreeMap<String, u64>,
+    /// Terminal events by "CallStatus/Direction".
+    pub terminal: BTreeMap<String, u64>,
+    /// Σ AudioInMediaPacketCount over terminal events.
+    pub audio_in_packets: u64,
+    /// Σ AudioInSkipPacketCount over terminal events.
+    pub audio_in_skipped_packets: u64,
+    /// Terminal events with media, whose AudioInMos the exporter observes.
+    pub mos_observations: u64,
+    pub mos_at_or_below_3_5: u64,
+    /// Terminal events by SipResultCode.
+    pub sip_responses: BTreeMap<String, u64>,
+}
+
+impl Summary {
+    /// No request was refused or lost.
+    pub fn ok(&self) -> bool {
+        self.non_2xx == 0 && self.errors == 0
+    }
+
+    /// The one-line JSON printed at the end of a run.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    fn acknowledged(&mut self, call: &PlannedCall, event: &PlannedEvent) {
+        let key = format!("{}/{}", event.status.as_str(), call.direction.as_str());
+        *self.events.entry(key.clone()).or_default() += 1;
+        if !event.status.is_terminal() {
+            return;
+        }
+        let t = &call.terminal;
+        *self.terminal.entry(key).or_default() += 1;
+        *self
+            .sip_responses
+            .entry(t.sip_code.to_string())
+            .or_default() += 1;
+        self.audio_in_packets += t.media_packets;
+        self.audio_in_skipped_packets += t.skipped_packets;
+        if t.media_packets > 0 {
+            self.mos_observations += 1;
+            if t.mos <= 3.5 {
+                self.mos_at_or_below_3_5 += 1;
+            }
+        }
+    }
+}
+
+/// Shared by the call tasks.
+struct Sender {
+    client: reqwest::Client,
+    target: String,
+    signed_url: String,
+    key: SigningKey,
+    account_sid: String,
+    summary: Mutex<Summary>,
+}
+
+/// Sends the simulated calls of `config` until they are all sent or
+/// `shutdown` resolves, and returns what happened. After shutdown no call is
+/// started; calls under way may finish for a few seconds.
+pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summary {
+    if let Err(e) = config.validate() {
+        tracing::error!("{e}");
+        return Summary {
+            seed: config.seed,
+            errors: 1,
+            ..Summary::default()
+        };
+    }
+    let client = reqwest::Client::builder()
+        .user_agent(concat!(
+            "signalwire-exporter-simulate/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .connect_timeout(Duration::from_secs(2).min(config.timeout))
+        .timeout(config.timeout)
+        .build()
+        .expect("an HTTP client without TLS builds");
+    let account_sid = config
+        .account_sid
+        .clone()
+        .unwrap_or_else(|| super::plan::uuid(&mut rand::thread_rng()));
+    let sender = Arc::new(Sender {
+        client,
+        signed_url: config
+            .signed_url
+            .clone()
+            .unwrap_or_else(|| config.target.clone()),
+        target: config.target.clone(),
+        key: config.key.clone(),
+        account_sid,
+        summary: Mutex::new(Summary {
+            seed: config.seed,
+            ..Summary::default()
+        }),
+    });
+    tracing::info!(
+        target_url = %config.target,
+        profile = %config.profile,
+        seed = config.seed,
+        rate = config.rate,
+        calls = config.calls.map_or_else(|| "until stopped".to_owned(), |n| n.to_string()),
+        "simulating SignalWire status callbacks"
+    );
+
+    let generator =
+        Generator::new(config.profile, config.seed).duplicate_ratio(config.duplicate_ratio);
+    let slots = Arc::new(Semaphore::new(config.concurrency));
+    let mut tasks = JoinSet::new();
+    let start = Instant::now();
+    let mut lag_warned = false;
+    tokio::pin!(shutdown);
+    let mut shut_down = false;
+    for (i, call) in generator.enumerate() {
+        let i = i as u64;
+        if config.calls.is_some_and(|n| i >= n) {
+            break;
+        }
+        let due = start + Duration::from_secs_f64(i as f64 / config.rate);
+        tokio::select! {
+            () = tokio::time::sleep_until(due) => {}
+            () = &mut shutdown => { shut_down = true; break; }
+        }
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => { shut_down = true; break; }
+        };
+        if !lag_warned && due.elapsed() > Duration::from_secs(2) {
+            lag_warned = true;
+            tracing::warn!(
+                rate = config.rate,
+                concurrency = config.concurrency,
+                "the target answers too slowly for this rate; calls start late"
+            );
+        }
+        sender
+            .summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .calls += 1;
+        let sender = Arc::clone(&sender);
+        tasks.spawn(async move {
+            sender.send_call(&call).await;
+            drop(permit);
+        });
+        // Reap finished calls so that an endless run stays small.
+        while tasks.try_join_next().is_some() {}
+    }
+
+    let finished = !shut_down
+        && tokio::select! {
+            () = drain(&mut tasks) => true,
+            () = &mut shutdown => false,
+        };
+    if !finished {
+        // Calls under way may finish; past the grace period they are cut.
+        if tokio::time::timeout(SHUTDOWN_GRACE, drain(&mut tasks))
+            .await
+            .is_err()
+        {
+            tasks.abort_all();
+            drain(&mut tasks).await;
+        }
+    }
+    let summary = sender.summary.lock().unwrap_or_else(|e| e.into_inner());
+    summary.clone()
+}
+
+async fn drain(tasks: &mut JoinSet<()>) {
+    while tasks.join_next().await.is_some() {}
+}
+
+impl Sender {
+    /// The events of one call, in order, each retried when planned so.
+    async fn send_call(&self, call: &PlannedCall) {
+        for event in &call.events {
+            let mut fields = event.params.clone();
+            fields.push(("AccountSid", self.account_sid.clone()));
+            let now = OffsetDateTime::now_utc()
+                .format(&Rfc2822)
+                .expect("the current time formats as RFC 2822");
+            fields.push(("Timestamp", now));
+            let body = serde_urlencoded::to_string(&fields).expect("text fields encode");
+            let params: Params = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let signature = self.key.sign_form(&self.signed_url, &params);
+
+            let mut acknowledged = self.deliver(&body, &signature, false).await;
+            if event.duplicate {
+                acknowledged |= self.deliver(&body, &signature, true).await;
+            }
+            if acknowledged {
+                self.summary
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .acknowledged(call, event);
+            }
+        }
+    }
+
+    /// One POST; true on a 2xx answer.
+    async fn deliver(&self, body: &str, signature: &str, retry: bool) -> bool {
+        let result = self
+            .client
+            .post(&self.target)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-signalwire-signature", signature)
+            .body(body.to_owned())
+            .send()
+            .await;
+        let failure = match result {
+            Ok(response) if response.status().is_success() => None,
+            Ok(response) => {
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                Some(Err((status, text)))
+            }
+            Err(e) => Some(Ok(e)),
+        };
+        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        summary.deliveries += 1;
+        if retry {
+            summary.duplicates += 1;
+        }
+        match failure {
+            None => true,
+            Some(Err((status, text))) => {
+                summary.non_2xx += 1;
+                if summary.non_2xx <= LOGGED_FAILURES {
+                    tracing::warn!(status = status.as_u16(), body = %text.trim_end(), "callback refused");
+                }
+                false
+            }
+            Some(Ok(e)) => {
+                summary.errors += 1;
+                if summary.errors <= LOGGED_FAILURES {
+                    tracing::warn!(error = %error_chain(&e), "callback not delivered");
+                }
+                false
+            }
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
