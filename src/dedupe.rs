@@ -113,17 +113,17 @@ impl Hasher for PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::StatusEvent;
+    use crate::domain::{Params, StatusEvent};
 
     fn id(call: &str, seq: &str) -> EventId {
         StatusEvent::parse(
-            [
+            &[
                 ("CallSid", call),
                 ("CallStatus", "completed"),
                 ("SequenceNumber", seq),
             ]
             .into_iter()
-            .collect(),
+            .collect::<Params>(),
         )
         .unwrap()
         .id

@@ -210,10 +210,14 @@ impl Recorder {
             sip: slots(CallStatus::COUNT * Direction::COUNT * SipCode::COUNT),
             delivery_delay,
         };
-        // rate() and alerts need zeros, not absent series, for known traffic.
+        // rate() and alerts need zeros, not absent series: a series born with
+        // its first event already counted loses that event to increase().
         for status in CallStatus::known() {
             for direction in Direction::known() {
                 recorder.events(status, direction);
+                if status.is_terminal() {
+                    recorder.calls(status, direction);
+                }
             }
         }
         recorder

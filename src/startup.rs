@@ -9,7 +9,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::configuration::Settings;
 use crate::routes::{self, AppState};
@@ -27,12 +27,9 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: &Settings) -> std::io::Result<Self> {
         let state = AppState::new(settings);
-        let listener = TcpListener::bind(settings.listen_address).await?;
+        let listener = bind(settings.listen_address)?;
         let metrics = match settings.metrics_listen_address {
-            Some(addr) => Some((
-                TcpListener::bind(addr).await?,
-                routes::metrics_router(settings, state.clone()),
-            )),
+            Some(addr) => Some((bind(addr)?, routes::metrics_router(settings, state.clone()))),
             None => None,
         };
         Ok(Application {
@@ -110,6 +107,19 @@ impl Application {
             tracing::warn!("shutdown timeout reached with connections still open");
         }
     }
+}
+
+/// A listener with a deep accept queue: a burst of hang-ups opens many
+/// connections at once, and std's default backlog of 128 drops handshakes.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn accept_on(

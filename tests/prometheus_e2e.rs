@@ -231,7 +231,7 @@ async fn prometheus_scrapes_rules_evaluate_and_dashboard_queries_return_data() {
             "--calls",
             "400",
             "--rate",
-            "400",
+            "100",
             "--profile",
             "degraded",
             "--seed",

@@ -84,74 +84,124 @@ pub struct StatusEvent {
     pub audio: AudioStats,
 }
 
+/// The fields the exporter reads, first occurrence of each.
+#[derive(Default)]
+struct Known<'p, 'a> {
+    call_sid: Option<&'p Value<'a>>,
+    call_status: Option<&'p Value<'a>>,
+    account_sid: Option<&'p Value<'a>>,
+    sequence: Option<&'p Value<'a>>,
+    direction: Option<&'p Value<'a>>,
+    sip_result_code: Option<&'p Value<'a>>,
+    timestamp: Option<&'p Value<'a>>,
+    call_duration: Option<&'p Value<'a>>,
+    recording_duration: Option<&'p Value<'a>>,
+    mos: Option<&'p Value<'a>>,
+    media: Option<&'p Value<'a>>,
+    skipped: Option<&'p Value<'a>>,
+    flushed: Option<&'p Value<'a>>,
+    dtmf: Option<&'p Value<'a>>,
+    out_media: Option<&'p Value<'a>>,
+    out_dtmf: Option<&'p Value<'a>>,
+    jitter_max: Option<&'p Value<'a>>,
+    jitter_min: Option<&'p Value<'a>>,
+    jitter_buffer: Option<&'p Value<'a>>,
+    ptime: Option<&'p Value<'a>>,
+}
+
 impl StatusEvent {
-    /// Takes the fields it knows out of `params`; the rest are ignored.
-    pub fn parse(mut params: Params) -> Result<Self, EventError> {
-        let call_sid = required(&mut params, "CallSid")?;
-        let status_text = required(&mut params, "CallStatus")?;
-        let account_sid = text(params.take("AccountSid")).unwrap_or_default();
-        let position = match params.take("SequenceNumber") {
-            Some(Value::Text(s)) if !s.is_empty() => match s.parse::<f64>() {
+    /// Reads the fields it knows from `params` in one pass; the rest are
+    /// ignored.
+    pub fn parse(params: &Params<'_>) -> Result<Self, EventError> {
+        let mut k = Known::default();
+        for (name, value) in params.iter() {
+            let slot = match name {
+                "CallSid" => &mut k.call_sid,
+                "CallStatus" => &mut k.call_status,
+                "AccountSid" => &mut k.account_sid,
+                "SequenceNumber" => &mut k.sequence,
+                "Direction" => &mut k.direction,
+                "SipResultCode" => &mut k.sip_result_code,
+                "Timestamp" => &mut k.timestamp,
+                "CallDuration" => &mut k.call_duration,
+                "RecordingDuration" => &mut k.recording_duration,
+                "AudioInMos" => &mut k.mos,
+                "AudioInMediaPacketCount" => &mut k.media,
+                "AudioInSkipPacketCount" => &mut k.skipped,
+                "AudioInFlushPacketCount" => &mut k.flushed,
+                "AudioInDtmfPacketCount" => &mut k.dtmf,
+                "AudioOutMediaPacketCount" => &mut k.out_media,
+                "AudioOutDtmfPacketCount" => &mut k.out_dtmf,
+                "AudioInJitterMaxVariance" => &mut k.jitter_max,
+                "AudioInJitterMinVariance" => &mut k.jitter_min,
+                "AudioInLargestJbSize" => &mut k.jitter_buffer,
+                "AudioInAveragePtime" => &mut k.ptime,
+                _ => continue,
+            };
+            // The first occurrence wins, as in every form parser users know.
+            slot.get_or_insert(value);
+        }
+
+        let call_sid = required(k.call_sid, "CallSid")?;
+        let status_text = required(k.call_status, "CallStatus")?;
+        let position = match nonempty(k.sequence) {
+            Some(Value::Text(s)) => match s.parse::<f64>() {
                 // Normalise the number so JSON 1 and form "1" meet; -0.0 and
                 // 0.0 are one value too.
                 Ok(x) if x.is_finite() => Position::Sequence((x + 0.0).to_bits()),
-                _ => Position::SequenceText(s),
+                _ => Position::SequenceText(s.to_string()),
             },
-            _ => Position::Status(status_text.clone()),
+            _ => Position::Status(status_text.to_owned()),
         };
-        let status = CallStatus::parse(&status_text);
-        let direction =
-            text(params.take("Direction")).map_or(Direction::Other, |d| Direction::parse(&d));
-        let sip_code = text(params.take("SipResultCode"))
-            .filter(|s| !s.is_empty())
-            .map(|s| SipCode::parse(&s));
-        let timestamp = match params.take("Timestamp") {
+        let timestamp = match nonempty(k.timestamp) {
             None => Reading::Absent,
-            Some(Value::Text(s)) if s.is_empty() => Reading::Absent,
             Some(Value::Text(s)) => {
-                OffsetDateTime::parse(&s, &Rfc2822).map_or(Reading::Invalid, Reading::Valid)
+                OffsetDateTime::parse(s, &Rfc2822).map_or(Reading::Invalid, Reading::Valid)
             }
             Some(Value::NotText) => Reading::Invalid,
         };
-        let audio = AudioStats {
-            mos: Mos::parse(params.take("AudioInMos")),
-            media_packets: Count::parse(params.take("AudioInMediaPacketCount")),
-            skipped_packets: Count::parse(params.take("AudioInSkipPacketCount")),
-            flushed_packets: Count::parse(params.take("AudioInFlushPacketCount")),
-            dtmf_packets: Count::parse(params.take("AudioInDtmfPacketCount")),
-            out_media_packets: Count::parse(params.take("AudioOutMediaPacketCount")),
-            out_dtmf_packets: Count::parse(params.take("AudioOutDtmfPacketCount")),
-            jitter_max_variance: Count::parse(params.take("AudioInJitterMaxVariance")),
-            jitter_min_variance: Count::parse(params.take("AudioInJitterMinVariance")),
-            largest_jitter_buffer: Count::parse(params.take("AudioInLargestJbSize")),
-            average_ptime: Milliseconds::parse(params.take("AudioInAveragePtime")),
-        };
         Ok(StatusEvent {
             id: EventId {
-                account_sid,
-                call_sid,
+                account_sid: text(k.account_sid).unwrap_or_default().to_owned(),
+                call_sid: call_sid.to_owned(),
                 position,
             },
-            status,
-            direction,
-            sip_code,
+            status: CallStatus::parse(status_text),
+            direction: text(k.direction).map_or(Direction::Other, Direction::parse),
+            sip_code: text(k.sip_result_code)
+                .filter(|s| !s.is_empty())
+                .map(SipCode::parse),
             timestamp,
-            call_duration: Count::parse(params.take("CallDuration")),
-            recording_duration: Count::parse(params.take("RecordingDuration")),
-            audio,
+            call_duration: Count::parse(k.call_duration),
+            recording_duration: Count::parse(k.recording_duration),
+            audio: AudioStats {
+                mos: Mos::parse(k.mos),
+                media_packets: Count::parse(k.media),
+                skipped_packets: Count::parse(k.skipped),
+                flushed_packets: Count::parse(k.flushed),
+                dtmf_packets: Count::parse(k.dtmf),
+                out_media_packets: Count::parse(k.out_media),
+                out_dtmf_packets: Count::parse(k.out_dtmf),
+                jitter_max_variance: Count::parse(k.jitter_max),
+                jitter_min_variance: Count::parse(k.jitter_min),
+                largest_jitter_buffer: Count::parse(k.jitter_buffer),
+                average_ptime: Milliseconds::parse(k.ptime),
+            },
         })
     }
 }
 
-fn text(value: Option<Value>) -> Option<String> {
-    match value {
-        Some(Value::Text(s)) => Some(s),
-        _ => None,
-    }
+fn text<'p>(value: Option<&'p Value<'_>>) -> Option<&'p str> {
+    value.and_then(Value::as_text)
 }
 
-fn required(params: &mut Params, name: &'static str) -> Result<String, EventError> {
-    text(params.take(name))
+/// A value that is present and not the empty string.
+fn nonempty<'p, 'a>(value: Option<&'p Value<'a>>) -> Option<&'p Value<'a>> {
+    value.filter(|v| v.as_text() != Some(""))
+}
+
+fn required<'p>(value: Option<&'p Value<'_>>, name: &'static str) -> Result<&'p str, EventError> {
+    text(value)
         .filter(|s| !s.is_empty())
         .ok_or(EventError::Missing(name))
 }
@@ -161,7 +211,7 @@ mod tests {
     use super::*;
 
     fn event(pairs: &[(&str, &str)]) -> Result<StatusEvent, EventError> {
-        StatusEvent::parse(pairs.iter().copied().collect())
+        StatusEvent::parse(&pairs.iter().copied().collect())
     }
 
     #[test]
@@ -193,6 +243,20 @@ mod tests {
         let c = event(&[("CallSid", "CA1"), ("CallStatus", "completed")]).unwrap();
         assert_eq!(a.id, b.id);
         assert_ne!(a.id, c.id);
+    }
+
+    #[test]
+    fn first_occurrence_wins() {
+        let e = event(&[
+            ("CallSid", "CA1"),
+            ("CallStatus", "busy"),
+            ("CallStatus", "completed"),
+            ("AudioInMos", "4"),
+            ("AudioInMos", "2"),
+        ])
+        .unwrap();
+        assert_eq!(e.status, CallStatus::Busy);
+        assert_eq!(e.audio.mos, Mos::parse(Some(&Value::Text("4".into()))));
     }
 
     #[test]

@@ -1,19 +1,24 @@
 //! The wire format: a callback's fields as decoded name/value pairs, from a
 //! form body, a query string or a JSON object. Nothing is interpreted here.
+//!
+//! Names and values borrow from the request body where they need no
+//! decoding: a callback has ~50 fields, and allocating two strings for each
+//! would cost more than verifying its signature.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One field's value as it arrived.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     /// Text, or a JSON number kept as its literal so that `20.01` and
     /// `"20.01"` parse to the same f64.
-    Text(String),
+    Text(Cow<'a, str>),
     /// A JSON `true`, `null`, array or object: never a valid field value.
     NotText,
 }
 
-impl Value {
+impl Value<'_> {
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Value::Text(s) => Some(s),
@@ -25,7 +30,7 @@ impl Value {
 /// Decoded fields in arrival order. Repeated names are kept (the signature
 /// covers all of them); the event takes the first occurrence.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Params(Vec<(String, Value)>);
+pub struct Params<'a>(Vec<(Cow<'a, str>, Value<'a>)>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
@@ -46,12 +51,12 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-impl Params {
+impl<'a> Params<'a> {
     /// `application/x-www-form-urlencoded` body or query string. Strict about
     /// UTF-8, unlike the WHATWG parser, so that bytes which cannot be the
     /// text SignalWire signed are refused rather than silently replaced.
-    pub fn from_form(input: &[u8]) -> Result<Self, DecodeError> {
-        let mut fields = Vec::with_capacity(32);
+    pub fn from_form(input: &'a [u8]) -> Result<Self, DecodeError> {
+        let mut fields = Vec::with_capacity(64);
         for pair in input.split(|&b| b == b'&') {
             if pair.is_empty() {
                 continue;
@@ -69,40 +74,24 @@ impl Params {
     }
 
     /// `application/json`: an object whose values are strings or numbers.
-    pub fn from_json(input: &[u8]) -> Result<Self, DecodeError> {
-        let value: serde_json::Value = serde_json::from_slice(input)
-            .map_err(|e| DecodeError::Json(first_line(&e.to_string())))?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(DecodeError::NotAnObject);
-        };
-        let fields = map
-            .into_iter()
-            .map(|(name, v)| {
-                let v = match v {
-                    serde_json::Value::String(s) => Value::Text(s),
-                    // arbitrary_precision keeps the literal, so 400-digit
-                    // numbers and 1e400 reach the range checks intact.
-                    serde_json::Value::Number(n) => Value::Text(n.to_string()),
-                    _ => Value::NotText,
-                };
-                (name, v)
-            })
-            .collect();
+    /// Every entry is kept in order, repeated names included, as for forms.
+    pub fn from_json(input: &'a [u8]) -> Result<Self, DecodeError> {
+        let JsonFields(fields) = serde_json::from_slice(input).map_err(|e| {
+            if e.is_data() {
+                DecodeError::NotAnObject
+            } else {
+                DecodeError::Json(e.to_string())
+            }
+        })?;
         Ok(Params(fields))
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    /// Removes and returns the first value under `name`.
-    pub fn take(&mut self, name: &str) -> Option<Value> {
-        let i = self.0.iter().position(|(n, _)| n == name)?;
-        Some(std::mem::replace(&mut self.0[i].1, Value::NotText))
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
+        self.0.iter().map(|(n, v)| (n.as_ref(), v))
     }
 
     pub fn len(&self) -> usize {
@@ -114,7 +103,16 @@ impl Params {
     }
 }
 
-impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
+impl<'a> IntoIterator for Params<'a> {
+    type Item = (Cow<'a, str>, Value<'a>);
+    type IntoIter = std::vec::IntoIter<Self::Item>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a, N: Into<Cow<'a, str>>, V: Into<Cow<'a, str>>> FromIterator<(N, V)> for Params<'a> {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
         Params(
             iter.into_iter()
@@ -124,34 +122,104 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
     }
 }
 
-fn decode_component(raw: &[u8]) -> Result<String, DecodeError> {
-    let plus_free: std::borrow::Cow<[u8]> = if raw.contains(&b'+') {
-        raw.iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect::<Vec<u8>>()
-            .into()
-    } else {
-        raw.into()
-    };
-    let bytes: Vec<u8> = percent_encoding::percent_decode(&plus_free).collect();
-    String::from_utf8(bytes).map_err(|_| DecodeError::Utf8)
+/// Percent- and plus-decoding; borrows when there is nothing to decode.
+fn decode_component(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        return std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(|_| DecodeError::Utf8);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(raw.get(i + 1)), hex(raw.get(i + 2))) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 2;
+                }
+                // A `%` without two hex digits stays as it is (WHATWG behaviour).
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| DecodeError::Utf8)
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
+fn hex(b: Option<&u8>) -> Option<u8> {
+    match *b? {
+        b @ b'0'..=b'9' => Some(b - b'0'),
+        b @ b'a'..=b'f' => Some(b - b'a' + 10),
+        b @ b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A JSON object's entries in order, duplicates kept.
+struct JsonFields<'a>(Vec<(Cow<'a, str>, Value<'a>)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JsonFields<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                while let Some((name, value)) =
+                    map.next_entry::<Cow<'de, str>, serde_json::Value>()?
+                {
+                    let value = match value {
+                        serde_json::Value::String(s) => Value::Text(Cow::Owned(s)),
+                        // arbitrary_precision keeps the literal, so 400-digit
+                        // numbers and 1e400 reach the range checks intact.
+                        serde_json::Value::Number(n) => Value::Text(Cow::Owned(n.to_string())),
+                        _ => Value::NotText,
+                    };
+                    fields.push((name, value));
+                }
+                Ok(JsonFields(fields))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn text(s: &str) -> Option<Value<'_>> {
+        Some(Value::Text(Cow::Borrowed(s)))
+    }
+
     #[test]
     fn form_decodes_plus_percent_and_keeps_repeats() {
-        let p = Params::from_form(b"From=%2B1415&Name=a+b&Name=c&Empty=&Bare").unwrap();
-        assert_eq!(p.get("From"), Some(&Value::Text("+1415".into())));
-        assert_eq!(p.get("Name"), Some(&Value::Text("a b".into())));
-        assert_eq!(p.len(), 5);
-        assert_eq!(p.get("Bare"), Some(&Value::Text(String::new())));
+        let p = Params::from_form(b"From=%2B1415&Name=a+b&Name=c&Empty=&Bare&Pct=100%&Bad=%zz%4")
+            .unwrap();
+        assert_eq!(p.get("From").cloned(), text("+1415"));
+        assert_eq!(p.get("Name").cloned(), text("a b"));
+        assert_eq!(p.get("Bare").cloned(), text(""));
+        assert_eq!(p.get("Pct").cloned(), text("100%"));
+        assert_eq!(p.get("Bad").cloned(), text("%zz%4"));
+        assert_eq!(p.len(), 7);
+        // Undecoded components borrow from the input.
+        assert!(matches!(
+            p.get("Empty"),
+            Some(Value::Text(Cow::Borrowed(_)))
+        ));
     }
 
     #[test]
@@ -164,17 +232,20 @@ mod tests {
     }
 
     #[test]
-    fn json_numbers_keep_their_literal() {
-        let p =
-            Params::from_json(br#"{"A":20.01,"B":"20.01","C":1e400,"D":true,"E":null,"F":[1]}"#)
-                .unwrap();
-        assert_eq!(p.get("A"), Some(&Value::Text("20.01".into())));
+    fn json_numbers_keep_their_literal_and_repeats_are_kept() {
+        let p = Params::from_json(
+            br#"{"A":20.01,"B":"20.01","C":1e400,"D":true,"E":null,"F":[1],"A":"2"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.get("A").cloned(), text("20.01"));
+        assert_eq!(p.len(), 7);
         // Out of f64 range, yet kept as text so the field (not the body) is invalid.
         let c = p.get("C").and_then(Value::as_text).unwrap();
         assert_eq!(c.parse::<f64>(), Ok(f64::INFINITY));
         assert_eq!(p.get("D"), Some(&Value::NotText));
         assert_eq!(p.get("F"), Some(&Value::NotText));
         assert_eq!(Params::from_json(b"[1]"), Err(DecodeError::NotAnObject));
+        assert_eq!(Params::from_json(b"\"x\""), Err(DecodeError::NotAnObject));
         assert!(matches!(Params::from_json(b"{"), Err(DecodeError::Json(_))));
     }
 }

@@ -30,7 +30,7 @@ impl<T> Reading<T> {
 
 /// Parses a numeric field: text that Rust's f64 parser accepts, finite,
 /// then `accept` decides the range.
-fn number<T>(value: Option<Value>, accept: impl FnOnce(f64) -> Option<T>) -> Reading<T> {
+fn number<T>(value: Option<&Value<'_>>, accept: impl FnOnce(f64) -> Option<T>) -> Reading<T> {
     match value {
         None => Reading::Absent,
         Some(Value::Text(s)) if s.is_empty() => Reading::Absent,
@@ -42,14 +42,21 @@ fn number<T>(value: Option<Value>, accept: impl FnOnce(f64) -> Option<T>) -> Rea
     }
 }
 
-/// A count, size, variance or duration: finite and at least 0.
+/// Largest accepted count, size, variance or duration: 2⁵³, beyond which
+/// f64 stops counting in ones, and far beyond anything a call reports. It
+/// keeps counters from being driven to +Inf by a few absurd values.
+const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
+
+/// A count, size, variance or duration: finite, from 0 to 2⁵³.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Count(f64);
 
 impl Count {
-    pub fn parse(value: Option<Value>) -> Reading<Self> {
+    pub fn parse(value: Option<&Value<'_>>) -> Reading<Self> {
         // `+ 0.0` turns -0 into 0, which counters accept.
-        number(value, |x| (x >= 0.0).then_some(Count(x + 0.0)))
+        number(value, |x| {
+            (0.0..=MAX_COUNT).contains(&x).then_some(Count(x + 0.0))
+        })
     }
 
     pub fn get(self) -> f64 {
@@ -65,8 +72,10 @@ pub type Seconds = Count;
 pub struct Milliseconds(f64);
 
 impl Milliseconds {
-    pub fn parse(value: Option<Value>) -> Reading<Self> {
-        number(value, |x| (x >= 0.0).then_some(Milliseconds(x)))
+    pub fn parse(value: Option<&Value<'_>>) -> Reading<Self> {
+        number(value, |x| {
+            (0.0..=MAX_COUNT).contains(&x).then_some(Milliseconds(x))
+        })
     }
 
     pub fn as_seconds(self) -> f64 {
@@ -79,7 +88,7 @@ impl Milliseconds {
 pub struct Mos(f64);
 
 impl Mos {
-    pub fn parse(value: Option<Value>) -> Reading<Self> {
+    pub fn parse(value: Option<&Value<'_>>) -> Reading<Self> {
         number(value, |x| (1.0..=5.0).contains(&x).then_some(Mos(x)))
     }
 
@@ -92,8 +101,8 @@ impl Mos {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Option<Value> {
-        Some(Value::Text(s.to_owned()))
+    fn text(s: &str) -> Option<&'static Value<'static>> {
+        Some(Box::leak(Box::new(Value::Text(s.to_owned().into()))))
     }
 
     #[test]
@@ -108,7 +117,12 @@ mod tests {
         assert_eq!(Count::parse(text(&"9".repeat(400))), Reading::Invalid);
         assert_eq!(Count::parse(text("")), Reading::Absent);
         assert_eq!(Count::parse(None), Reading::Absent);
-        assert_eq!(Count::parse(Some(Value::NotText)), Reading::Invalid);
+        assert_eq!(Count::parse(Some(&Value::NotText)), Reading::Invalid);
+        assert_eq!(
+            Count::parse(text("9007199254740992")),
+            Reading::Valid(Count(MAX_COUNT))
+        );
+        assert_eq!(Count::parse(text("1e300")), Reading::Invalid);
         assert_eq!(Mos::parse(text("4.5")), Reading::Valid(Mos(4.5)));
         assert_eq!(Mos::parse(text("1")), Reading::Valid(Mos(1.0)));
         assert_eq!(Mos::parse(text("5")), Reading::Valid(Mos(5.0)));

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::{AppState, Webhook};
 use crate::domain::{DecodeError, EventError, Outcome, Params, StatusEvent};
+use crate::signature::Verifier;
 
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let result = accept(&state, request).await;
@@ -34,57 +35,57 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
 async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection> {
     let webhook = &state.webhook;
     let (parts, body) = request.into_parts();
+    let kind = match parts.method {
+        Method::GET => BodyKind::Query,
+        Method::POST => body_kind(&parts.headers)?,
+        _ => return Err(Rejection::MethodNotAllowed),
+    };
+    let query = parts.uri.query().unwrap_or_default();
+    let bytes = match kind {
+        BodyKind::Query if query.len() > webhook.max_body_bytes => {
+            return Err(Rejection::TooLarge(webhook.max_body_bytes));
+        }
+        BodyKind::Query => Bytes::new(),
+        BodyKind::Form | BodyKind::Json => read_body(webhook, &parts.headers, body).await?,
+    };
+
     // Under a route prefix axum hands us the path with the prefix removed;
     // the sender signed the path it called.
     let called = parts
         .extensions
         .get::<OriginalUri>()
         .map_or(&parts.uri, |o| &o.0);
-    let url = || webhook.signed_url.for_request(called, &parts.headers);
-    let event = match parts.method {
-        Method::GET => {
-            let query = parts.uri.query().unwrap_or_default();
-            if query.len() > webhook.max_body_bytes {
-                return Err(Rejection::TooLarge(webhook.max_body_bytes));
-            }
+    let verify = |check: &dyn Fn(&Verifier, &str, &[u8]) -> bool| match &webhook.verifier {
+        None => Ok(()),
+        Some(v) => {
+            let signature = signature(&parts.headers)?;
+            let url = webhook.signed_url.for_request(called, &parts.headers);
+            check(v, &url, signature)
+                .then_some(())
+                .ok_or(Rejection::InvalidSignature)
+        }
+    };
+    let params = match kind {
+        BodyKind::Query => {
             let params = Params::from_form(query.as_bytes()).map_err(Rejection::Undecodable)?;
-            if let Some(v) = &webhook.verifier {
-                // The query is part of the signed URL; there are no body params.
-                let signature = signature(&parts.headers)?;
-                if !v.verify_form(&url(), &Params::default(), signature) {
-                    return Err(Rejection::InvalidSignature);
-                }
-            }
+            // The query is part of the signed URL; there are no body params.
+            verify(&|v, url, sig| v.verify_form(url, &Params::default(), sig))?;
             params
         }
-        Method::POST => {
-            let kind = body_kind(&parts.headers)?;
-            let bytes = read_body(webhook, &parts.headers, body).await?;
-            match kind {
-                BodyKind::Form => {
-                    let params = Params::from_form(&bytes).map_err(Rejection::Undecodable)?;
-                    if let Some(v) = &webhook.verifier {
-                        if !v.verify_form(&url(), &params, signature(&parts.headers)?) {
-                            return Err(Rejection::InvalidSignature);
-                        }
-                    }
-                    params
-                }
-                BodyKind::Json => {
-                    // JSON is signed over its raw bytes: a forged body is
-                    // refused before any parsing.
-                    if let Some(v) = &webhook.verifier {
-                        if !v.verify_json(&url(), &bytes, signature(&parts.headers)?) {
-                            return Err(Rejection::InvalidSignature);
-                        }
-                    }
-                    Params::from_json(&bytes).map_err(Rejection::Undecodable)?
-                }
-            }
+        BodyKind::Form => {
+            let params = Params::from_form(&bytes).map_err(Rejection::Undecodable)?;
+            verify(&|v, url, sig| v.verify_form(url, &params, sig))?;
+            params
         }
-        _ => return Err(Rejection::MethodNotAllowed),
+        BodyKind::Json => {
+            // JSON is signed over its raw bytes: a forged body is refused
+            // before any parsing.
+            verify(&|v, url, sig| v.verify_json(url, &bytes, sig))?;
+            Params::from_json(&bytes).map_err(Rejection::Undecodable)?
+        }
     };
-    let event = StatusEvent::parse(event).map_err(Rejection::BadEvent)?;
+
+    let event = StatusEvent::parse(&params).map_err(Rejection::BadEvent)?;
     if !webhook.dedupe.first_delivery(&event.id) {
         return Ok(Outcome::Duplicate);
     }
@@ -92,7 +93,9 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
     Ok(Outcome::Accepted)
 }
 
+#[derive(Clone, Copy)]
 enum BodyKind {
+    Query,
     Form,
     Json,
 }

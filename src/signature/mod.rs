@@ -16,7 +16,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::domain::{Params, Value};
+use crate::domain::Params;
 pub use url::{port_variants, SignedUrl};
 
 type HmacSha1 = Hmac<Sha1>;
@@ -38,7 +38,7 @@ impl SigningKey {
     pub fn sign_form(&self, url: &str, params: &Params) -> String {
         let mut mac = self.mac();
         mac.update(url.as_bytes());
-        mac.update(&signed_params(params));
+        feed_params(&mut mac, &sorted_params(params));
         BASE64.encode(mac.finalize().into_bytes())
     }
 
@@ -76,8 +76,8 @@ impl Verifier {
         let Some(expected) = decode_base64_mac(signature) else {
             return false;
         };
-        let tail = signed_params(params);
-        self.any_mac(url, &tail, &expected)
+        let pairs = sorted_params(params);
+        self.any_mac(url, &expected, |mac| feed_params(mac, &pairs))
     }
 
     /// A JSON body, signed by either of SignalWire's JSON schemes.
@@ -90,7 +90,7 @@ impl Verifier {
                     hex::decode(claimed).is_ok_and(|c| bool::from(c.ct_eq(actual.as_slice())));
                 matches
                     && decode_base64_mac(signature)
-                        .is_some_and(|expected| self.any_mac(url, &[], &expected))
+                        .is_some_and(|expected| self.any_mac(url, &expected, |_| {}))
             }
             None => {
                 let Some(expected) = std::str::from_utf8(signature)
@@ -99,23 +99,23 @@ impl Verifier {
                 else {
                     return false;
                 };
-                self.any_mac(url, body, &expected)
+                self.any_mac(url, &expected, |mac| mac.update(body))
             }
         }
     }
 
-    fn any_mac(&self, url: &str, tail: &[u8], expected: &[u8]) -> bool {
-        let mut ok = false;
-        for candidate in port_variants(url) {
-            for mac in &self.macs {
+    /// Whether any key signed `url` + what `feed` adds. Each comparison is
+    /// constant-time; stopping at the first match reveals only which public
+    /// URL variant or which key slot matched.
+    fn any_mac(&self, url: &str, expected: &[u8], feed: impl Fn(&mut HmacSha1)) -> bool {
+        port_variants(url).any(|candidate| {
+            self.macs.iter().any(|mac| {
                 let mut mac = mac.clone();
                 mac.update(candidate.as_bytes());
-                mac.update(tail);
-                // `verify_slice` compares in constant time.
-                ok |= mac.verify_slice(expected).is_ok();
-            }
-        }
-        ok
+                feed(&mut mac);
+                mac.verify_slice(expected).is_ok()
+            })
+        })
     }
 }
 
@@ -123,33 +123,34 @@ fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
     BASE64.decode(signature).ok()
 }
 
-/// Σ name + value over the parameters sorted by name, each name's distinct
-/// values sorted, as twilio-python's validator does.
-fn signed_params(params: &Params) -> Vec<u8> {
+/// The parameters sorted by name, each name's distinct values sorted, as
+/// twilio-python's validator does.
+fn sorted_params<'p>(params: &'p Params<'_>) -> Vec<(&'p str, &'p str)> {
     let mut pairs: Vec<(&str, &str)> = params
         .iter()
-        .filter_map(|(n, v)| match v {
-            Value::Text(t) => Some((n, t.as_str())),
-            Value::NotText => None,
-        })
+        .filter_map(|(n, v)| Some((n, v.as_text()?)))
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    let mut out = Vec::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len()).sum());
+    pairs
+}
+
+/// Σ name + value, straight into the MAC without building the string.
+fn feed_params(mac: &mut HmacSha1, pairs: &[(&str, &str)]) {
     for (name, value) in pairs {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(value.as_bytes());
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
     }
-    out
 }
 
 fn body_sha256_param(url: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
-    let mut params = Params::from_form(query.as_bytes()).ok()?;
-    match params.take("bodySHA256")? {
-        Value::Text(hex) if !hex.is_empty() => Some(hex),
-        _ => None,
-    }
+    let params = Params::from_form(query.as_bytes()).ok()?;
+    params
+        .get("bodySHA256")?
+        .as_text()
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -158,7 +159,7 @@ mod tests {
 
     const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
 
-    fn params(caller: &str) -> Params {
+    fn params(caller: &str) -> Params<'_> {
         [
             ("CallSid", "CA1234567890ABCDE"),
             ("Caller", caller),

@@ -50,8 +50,24 @@ async fn fresh_exporter_exports_zeros_build_info_and_process_metrics() {
     }
     // Whole seconds: a fresh test process may not have used one yet.
     assert!(m.value("process_cpu_seconds_total", &[]) >= 0.0);
-    // Histograms of calls appear only once a call has finished.
-    assert_eq!(m.series_count("signalwire_audio_in_mos_count"), 0);
+    // Call totals exist at zero for the 5 terminal statuses x 3 directions.
+    assert_eq!(m.series_count("signalwire_audio_in_mos_count"), 15);
+    assert_eq!(m.series_count("signalwire_audio_in_packets_total"), 15);
+    assert_eq!(m.sum("signalwire_audio_in_mos_count"), 0.0);
+    assert_eq!(
+        m.get(
+            "signalwire_audio_in_mos_count",
+            &[("direction", "inbound"), ("status", "ringing")]
+        ),
+        None
+    );
+    assert_eq!(
+        m.get(
+            "signalwire_audio_in_mos_count",
+            &[("direction", "other"), ("status", "completed")]
+        ),
+        None
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,294 @@
+//! Faults: shutdown under load (in-process and SIGTERM on the real binary)
+//! must answer or refuse every request cleanly and count exactly what it
+//! answered 204; the dedupe set stays bounded and evicts oldest first at scale.
+
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use signalwire_exporter::configuration::Settings;
+use signalwire_exporter::dedupe::Dedupe;
+use signalwire_exporter::domain::{Params, StatusEvent};
+use signalwire_exporter::signature::SigningKey;
+use signalwire_exporter::startup::Application;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use common::*;
+use helpers::*;
+
+/// What became of one request, as its client saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    NoContent,
+    OtherStatus(u16),
+    /// No connection: the listener is gone.
+    Refused,
+    /// The request failed before any response (e.g. a keep-alive connection
+    /// closed by the drain as the request was sent): not processed.
+    FailedBeforeResponse,
+    /// A response whose body broke off: the failure case.
+    Truncated,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    sent: usize,
+    no_content: usize,
+    other: usize,
+    refused: usize,
+    failed: usize,
+    truncated: usize,
+}
+
+impl Tally {
+    fn add(&mut self, seen: &[Seen]) {
+        for s in seen {
+            self.sent += 1;
+            match s {
+                Seen::NoContent => self.no_content += 1,
+                Seen::OtherStatus(_) => self.other += 1,
+                Seen::Refused => self.refused += 1,
+                Seen::FailedBeforeResponse => self.failed += 1,
+                Seen::Truncated => self.truncated += 1,
+            }
+        }
+    }
+}
+
+async fn post_signed(
+    client: &reqwest::Client,
+    url: &str,
+    key: &SigningKey,
+    fields: &[(&str, &str)],
+) -> Seen {
+    let params: Params = fields.iter().copied().collect();
+    let sent = client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-signalwire-signature", key.sign_form(url, &params))
+        .body(form_body(fields))
+        .send()
+        .await;
+    match sent {
+        Err(e) if e.is_connect() => Seen::Refused,
+        Err(_) => Seen::FailedBeforeResponse,
+        Ok(response) => {
+            let status = response.status().as_u16();
+            match response.bytes().await {
+                Err(_) => Seen::Truncated,
+                Ok(_) if status == 204 => Seen::NoContent,
+                Ok(_) => Seen::OtherStatus(status),
+            }
+        }
+    }
+}
+
+/// `clients` tasks posting distinct signed events until refused (at most
+/// `max_each` requests each); `answered` counts the 204s as they come.
+fn load(
+    addr: std::net::SocketAddr,
+    key_text: &'static str,
+    tag: &'static str,
+    clients: usize,
+    max_each: usize,
+    answered: Arc<AtomicUsize>,
+) -> Vec<tokio::task::JoinHandle<Vec<Seen>>> {
+    (0..clients)
+        .map(|c| {
+            let answered = Arc::clone(&answered);
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .timeout(PATIENCE)
+                    .build()
+                    .unwrap();
+                let key = SigningKey::new(key_text);
+                let url = format!("http://{addr}/status-callback");
+                let mut seen = Vec::new();
+                for i in 0..max_each {
+                    let sid: &'static str = Box::leak(format!("CA-{tag}-{c}-{i}").into_boxed_str());
+                    let s = post_signed(&client, &url, &key, &completed_call(sid)).await;
+                    seen.push(s);
+                    match s {
+                        Seen::NoContent => {
+                            answered.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Seen::Refused => break,
+                        _ => {}
+                    }
+                }
+                seen
+            })
+        })
+        .collect()
+}
+
+async fn wait_for(answered: &AtomicUsize, n: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    while answered.load(Ordering::Relaxed) < n {
+        assert!(Instant::now() < deadline, "load never reached {n} answers");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_under_load_counts_exactly_what_it_answered() {
+    const CLIENTS: usize = 8;
+    let mut settings = Settings::local(vec![SigningKey::new(KEY)]);
+    settings.shutdown_timeout = Duration::from_secs(5);
+    let app = Application::build(&settings).await.unwrap();
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let clients = load(addr, KEY, "SD", CLIENTS, 5000, Arc::clone(&answered));
+    wait_for(&answered, 300).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("drained within the shutdown timeout")
+        .unwrap();
+
+    let mut tally = Tally::default();
+    for c in clients {
+        let seen = tokio::time::timeout(PATIENCE, c).await.unwrap().unwrap();
+        // Each client ran until the closed listener refused it.
+        assert_eq!(seen.last(), Some(&Seen::Refused), "{seen:?}");
+        tally.add(&seen);
+    }
+    println!("in-process shutdown under load: {tally:?}");
+    assert_eq!(tally.truncated, 0, "{tally:?}");
+    assert_eq!(tally.other, 0, "{tally:?}");
+    assert_eq!(tally.refused, CLIENTS, "{tally:?}");
+    assert!(tally.no_content >= 300, "{tally:?}");
+
+    let m = Metrics::parse(&state.recorder.render());
+    assert_eq!(m.outcome("accepted"), tally.no_content as f64, "{tally:?}");
+    assert_eq!(
+        m.sum("signalwire_call_events_total"),
+        tally.no_content as f64
+    );
+    assert_eq!(
+        m.value("signalwire_audio_in_packets_total", INBOUND_COMPLETED),
+        2829.0 * tally.no_content as f64
+    );
+    assert_eq!(m.outcome("duplicate"), 0.0);
+    assert_eq!(m.outcome("bad_request"), 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_drains_and_exits_zero() {
+    const KEY_TEXT: &str = "sigterm-key";
+    const CLIENTS: usize = 4;
+    let mut exporter = Exporter::start(KEY_TEXT, None, &["--web.shutdown-timeout", "5s"]).await;
+    let addr = exporter.addr;
+    let key = SigningKey::new(KEY_TEXT);
+
+    // A request in flight across the signal: head and half its body now,
+    // the rest after SIGTERM. The drain must let it finish with 204.
+    let fields = completed_call("CA-INFLIGHT");
+    let body = form_body(&fields);
+    let url = format!("http://{addr}/status-callback");
+    let params: Params = fields.iter().copied().collect();
+    let signature = key.sign_form(&url, &params);
+    let mut inflight = TcpStream::connect(addr).await.unwrap();
+    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+    inflight
+        .write_all(
+            format!(
+                "POST /status-callback HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nX-SignalWire-Signature: {signature}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    inflight.write_all(first).await.unwrap();
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let clients = load(addr, KEY_TEXT, "TERM", CLIENTS, 5000, Arc::clone(&answered));
+    wait_for(&answered, 100).await;
+    let kill = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(exporter.pid().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // Give the signal a moment to start the drain (the outcome is 204 either way).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    inflight.write_all(rest).await.unwrap();
+    let r = read_all(&mut inflight).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+
+    let status = exporter
+        .wait_exit(Duration::from_secs(10))
+        .await
+        .expect("exited within the shutdown timeout");
+    assert!(status.success(), "{status:?}\n{}", exporter.log());
+    assert!(
+        exporter
+            .log()
+            .contains("shutting down, draining connections"),
+        "{}",
+        exporter.log()
+    );
+
+    let mut tally = Tally::default();
+    for c in clients {
+        let seen = tokio::time::timeout(PATIENCE, c).await.unwrap().unwrap();
+        assert_eq!(seen.last(), Some(&Seen::Refused), "{seen:?}");
+        tally.add(&seen);
+    }
+    println!("SIGTERM under load: {tally:?} (+1 in-flight request answered 204)");
+    assert_eq!(tally.truncated, 0, "{tally:?}");
+    assert_eq!(tally.other, 0, "{tally:?}");
+    assert_eq!(tally.refused, CLIENTS, "{tally:?}");
+    assert!(tally.no_content >= 100);
+}
+
+fn event_id(call: &str) -> signalwire_exporter::domain::EventId {
+    StatusEvent::parse(
+        &[
+            ("CallSid", call),
+            ("CallStatus", "completed"),
+            ("SequenceNumber", "1"),
+        ]
+        .into_iter()
+        .collect::<Params>(),
+    )
+    .unwrap()
+    .id
+}
+
+#[test]
+fn dedupe_at_capacity_evicts_oldest_first_at_scale() {
+    const CAP: usize = 20_000;
+    let d = Dedupe::new(CAP, Duration::from_secs(3600));
+    let t = std::time::Instant::now();
+    let ids: Vec<_> = (0..2 * CAP).map(|i| event_id(&format!("CA{i}"))).collect();
+    for id in &ids {
+        assert!(d.first_delivery_at(id, t));
+    }
+    assert_eq!(d.len(), CAP);
+    // The newest CAP are remembered; asking does not insert.
+    for id in &ids[CAP..] {
+        assert!(!d.first_delivery_at(id, t));
+    }
+    assert_eq!(d.len(), CAP);
+    // The oldest are forgotten; re-adding one evicts the then-oldest.
+    assert!(d.first_delivery_at(&ids[0], t));
+    assert!(d.first_delivery_at(&ids[CAP], t));
+    assert!(!d.first_delivery_at(&ids[CAP + 2], t));
+    assert_eq!(d.len(), CAP);
+}
