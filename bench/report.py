@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Summarise a bench/run run directory: a human table on stdout and a
+machine-readable JSON file.  Standard library only.  Makes no pass/fail
+decision beyond printing each target next to its figure."""
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def runs(rundir, prefix):
+    """Per-repetition JSON files named PREFIX-<rep>.json, in rep order."""
+    files = glob.glob(os.path.join(rundir, prefix + "-*.json"))
+    files.sort(key=lambda p: int(re.search(r"-(\d+)\.json$", p).group(1)))
+    return [load(p) for p in files]
+
+
+# Terminal events the server says it counted: the exporter's and the peer's
+# event counters (bare-axum has none).  Compared with wrk's completed
+# requests, it shows whether any were rejected or short-circuited as dupes.
+EVENT_COUNTERS = ("signalwire_call_events_total", "signalwire_call_terminal_events_total")
+
+
+def counted_events(path):
+    try:
+        text = open(path).read()
+    except OSError:
+        return None
+    total, seen = 0.0, False
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in EVENT_COUNTERS and 'status="completed"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+            seen = True
+    return int(total) if seen else None
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rundir")
+    ap.add_argument("--out", required=True)
+    for name in ("mode", "reps", "duration", "threads", "conns", "count", "dedupe-capacity", "exporter-as-bare", "servers"):
+        ap.add_argument("--" + name)
+    a = ap.parse_args()
+
+    servers = a.servers.split()
+    ingest = {}
+    for s in servers:
+        rs = runs(a.rundir, f"p1-{s}")
+        for i, run in enumerate(rs, 1):
+            run["counted_events"] = counted_events(os.path.join(a.rundir, f"p1-{s}-{i}.metrics"))
+            # server CPU (user+sys) over the wrk run, per completed request:
+            # unlike req/s it hardly depends on what else the machine runs.
+            try:
+                cpu_ms = int(open(os.path.join(a.rundir, f"p1-{s}-{i}.cpu_ms")).read())
+                run["cpu_us_per_request"] = cpu_ms * 1000 / max(1, run["requests"])
+            except (OSError, ValueError):
+                run["cpu_us_per_request"] = None
+        ingest[s] = {
+            "runs": [{k: r[k] for k in ("rps", "lat_p50_us", "lat_p99_us", "lat_p999_us", "requests",
+                                         "err_status", "err_connect", "err_read", "err_write", "err_timeout",
+                                         "repeat_share", "counted_events", "cpu_us_per_request")} for r in rs],
+            "rps_median": med([r["rps"] for r in rs]),
+            "p50_us_median": med([r["lat_p50_us"] for r in rs]),
+            "p99_us_median": med([r["lat_p99_us"] for r in rs]),
+            "cpu_us_per_request_median": med([r.get("cpu_us_per_request") for r in rs]),
+            "non_2xx": sum(r["err_status"] for r in rs),
+            "socket_errors": sum(r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"] for r in rs),
+            "repeat_share_max": max((r["repeat_share"] for r in rs), default=None),
+        }
+
+    exp, bare = ingest.get("exporter"), ingest.get("bare")
+    phase1 = {
+        "servers": ingest,
+        "exporter_vs_bare": {
+            "rps_ratio": ratio(exp["rps_median"], bare["rps_median"]),
+            "p99_ratio": ratio(exp["p99_us_median"], bare["p99_us_median"]),
+            "cpu_per_request_ratio": ratio(exp["cpu_us_per_request_median"], bare["cpu_us_per_request_median"]),
+            "target": {"rps_ratio_min": 0.9, "p99_ratio_max": 1.2},
+        },
+    }
+    if "python" in ingest:
+        phase1["exporter_vs_python"] = {
+            "rps_ratio": ratio(exp["rps_median"], ingest["python"]["rps_median"]),
+            "p99_ratio": ratio(exp["p99_us_median"], ingest["python"]["p99_us_median"]),
+            "cpu_per_request_ratio": ratio(exp["cpu_us_per_request_median"], ingest["python"]["cpu_us_per_request_median"]),
+        }
+
+    noscrape = runs(a.rundir, "p3-noscrape")
+    withscrape = runs(a.rundir, "p3-scrape")
+    idle = runs(a.rundir, "p3-idle")
+    loaded = runs(a.rundir, "p3-loaded")
+    # pooled p99 over all reps would need raw samples; the median of per-rep
+    # p99s is used instead (each rep has DURATION/0.1 loaded samples).
+    idle_p99 = med([r["p99_us"] for r in idle])
+    loaded_p99 = med([r["p99_us"] for r in loaded])
+    rps_no = med([r["rps"] for r in noscrape])
+    rps_with = med([r["rps"] for r in withscrape])
+    phase3 = {
+        "ingest_rps_without_scraper": [r["rps"] for r in noscrape],
+        "ingest_rps_with_scraper": [r["rps"] for r in withscrape],
+        "rps_drop": (1 - rps_with / rps_no) if rps_no and rps_with else None,
+        "idle_scrape": idle,
+        "loaded_scrape": loaded,
+        "idle_p99_us_median": idle_p99,
+        "loaded_p99_us_median": loaded_p99,
+        "scrape_p99_ratio": ratio(loaded_p99, idle_p99),
+        "non_2xx": sum(r["err_status"] for r in noscrape + withscrape),
+        "target": {"scrape_p99_ratio_max": 3.0, "rps_drop_max": 0.10},
+    }
+
+    summary = {
+        "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "params": {"mode": a.mode, "reps": int(a.reps), "duration_s": float(a.duration), "wrk_threads": int(a.threads),
+                   "wrk_connections": int(a.conns), "distinct_requests": int(a.count),
+                   "dedupe_capacity": int(a.dedupe_capacity), "exporter_as_bare": a.exporter_as_bare == "1",
+                   "scrape_interval_s": 0.1},
+        "machine": {"nproc": os.cpu_count(), "kernel": platform.release(), "loadavg_at_end": os.getloadavg(),
+                    "wrk": (sh(["wrk", "-v"]) or "").splitlines()[0] if sh(["wrk", "-v"]) else None,
+                    "rustc": sh(["rustc", "--version"]), "git_rev": sh(["git", "rev-parse", "--short", "HEAD"])},
+        "phase1_ingestion": phase1,
+        "phase3_scrape_under_load": phase3,
+        "rundir": os.path.relpath(a.rundir),
+    }
+    with open(a.out, "w") as f:
+        json.dump(summary, f, indent=2)
+        f.write("\n")
+
+    # ------------------------------------------------------------ table
+    def f(x, fmt):
+        return "-" if x is None else format(x, fmt)
+
+    def counted_share(rs):
+        c = [r["counted_events"] for r in rs]
+        if any(x is None for x in c):
+            return "-"
+        return f"{100 * sum(c) / max(1, sum(r['requests'] for r in rs)):.0f}%"
+
+    print()
+    print(f"bench/run ({a.mode}): wrk -t{a.threads} -c{a.conns} -d{a.duration}s, {a.reps} rep(s) interleaved, "
+          f"{int(a.count):,} distinct signed callbacks, dedupe capacity {int(a.dedupe_capacity):,}"
+          + ("  [exporter slot = bare-axum]" if a.exporter_as_bare == "1" else ""))
+    print()
+    print("Phase 1: ingestion (POST /status-callback), per run and median")
+    print(f"  {'server':<9} {'req/s per run':<30} {'median':>9} {'p99 ms per run':<24} {'median':>7} {'non2xx':>6} {'repeats':>7} {'counted':>7} {'cpu us/req':>10}")
+    for s in servers:
+        d = ingest[s]
+        rps_runs = " ".join(f"{r['rps']:.0f}" for r in d["runs"])
+        p99_runs = " ".join(f"{r['lat_p99_us'] / 1000:.2f}" for r in d["runs"])
+        print(f"  {s:<9} {rps_runs:<30} {f(d['rps_median'], '.0f'):>9} {p99_runs:<24} "
+              f"{f(d['p99_us_median'] and d['p99_us_median'] / 1000, '.2f'):>7} {d['non_2xx']:>6} "
+              f"{f(d['repeat_share_max'] and 100 * d['repeat_share_max'], '.0f')+'%':>7} {counted_share(d['runs']):>7} {f(d['cpu_us_per_request_median'], '.1f'):>10}")
+    r = phase1["exporter_vs_bare"]
+    print(f"  exporter / bare-axum:  req/s {f(r['rps_ratio'], '.3f')}  (target >= 0.9)   p99 {f(r['p99_ratio'], '.2f')}x  (target <= 1.2x)   server CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x")
+    if "exporter_vs_python" in phase1:
+        r = phase1["exporter_vs_python"]
+        print(f"  exporter / python:     req/s {f(r['rps_ratio'], '.1f')}x   p99 {f(r['p99_ratio'], '.3f')}x   server CPU/request {f(r['cpu_per_request_ratio'], '.3f')}x")
+    print()
+    print("Phase 3: GET /metrics every 100 ms while wrk (nice 19) saturates ingestion (exporter)")
+    print(f"  scrape p99 idle {f(idle_p99 and idle_p99 / 1000, '.2f')} ms, under load {f(loaded_p99 and loaded_p99 / 1000, '.2f')} ms"
+          f"  -> {f(phase3['scrape_p99_ratio'], '.2f')}x  (target <= 3x)")
+    print(f"  ingestion req/s without scraper {' '.join(f'{x:.0f}' for x in phase3['ingest_rps_without_scraper'])}"
+          f", with {' '.join(f'{x:.0f}' for x in phase3['ingest_rps_with_scraper'])}"
+          f"  -> drop {f(phase3['rps_drop'] and 100 * phase3['rps_drop'], '.1f')}%  (target <= 10%)")
+    print("  (repeats: share of requests wrk sent a second time after cycling through its share of the file;"
+          " counted: terminal events the server counted / requests wrk completed; can exceed 100% by the requests in flight when wrk stopped)")
+    bad = [s for s in servers if ingest[s]["non_2xx"]] + (["phase3"] if phase3["non_2xx"] else [])
+    if bad:
+        print(f"\n  WARNING: non-2xx responses from {', '.join(bad)}: requests were rejected (signature? see {a.rundir})")
+    print(f"\n  load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; JSON: {os.path.relpath(a.out)}")
+
+
+if __name__ == "__main__":
+    main()
