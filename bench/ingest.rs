@@ -81,9 +81,19 @@ fn fields(call_sid: &str, status: &str, direction: &str, sip: &str) -> Vec<(Stri
     .collect()
 }
 
+/// `application/x-www-form-urlencoded` as browsers and HTTP libraries write
+/// it: alphanumerics and `*-._` as they are, space as `+`, the rest escaped.
 fn form_body(fields: &[(String, String)]) -> String {
+    const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'*')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b' ');
     let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        percent_encoding::utf8_percent_encode(s, FORM)
+            .to_string()
+            .replace(' ', "+")
     };
     fields
         .iter()
