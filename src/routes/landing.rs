@@ -2,48 +2,32 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use axum::Extension;
+use axum::routing::{get, MethodRouter};
+use bytes::Bytes;
 
-use super::STATUS_CALLBACK_PATH;
+use super::{AppState, STATUS_CALLBACK_PATH};
 use crate::configuration::Settings;
 
-#[derive(Clone)]
-pub struct Links {
-    metrics: String,
-    status_callback: String,
-    healthz: String,
-}
-
-impl Links {
-    pub fn new(settings: &Settings) -> Self {
-        let p = &settings.route_prefix;
-        Links {
-            metrics: format!("{p}{}", settings.telemetry_path),
-            status_callback: format!("{p}{STATUS_CALLBACK_PATH}"),
-            healthz: format!("{p}/healthz"),
-        }
-    }
-}
-
-pub async fn page(Extension(links): Extension<Links>) -> Html<String> {
-    Html(format!(
+/// The landing page, rendered once at start: nothing on it changes.
+pub fn page(settings: &Settings) -> MethodRouter<AppState> {
+    let p = &settings.route_prefix;
+    let html = Bytes::from(format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SignalWire Exporter</title></head>
 <body>
 <h1>SignalWire Exporter</h1>
 <p>Turns SignalWire Voice Status Callbacks into Prometheus call-quality metrics. Version {version}.</p>
 <ul>
-<li><a href="{metrics}">Metrics</a></li>
-<li><a href="{healthz}">Health</a></li>
-<li>Status callback URL for SignalWire: <code>{cb}</code> (POST form or JSON, or GET; signed)</li>
+<li><a href="{p}{metrics}">Metrics</a></li>
+<li><a href="{p}/healthz">Health</a></li>
+<li>Status callback URL for SignalWire: <code>{p}{STATUS_CALLBACK_PATH}</code> (POST form or JSON, or GET; signed)</li>
 </ul>
 </body></html>
 "#,
         version = env!("CARGO_PKG_VERSION"),
-        metrics = links.metrics,
-        healthz = links.healthz,
-        cb = links.status_callback,
-    ))
+        metrics = settings.telemetry_path,
+    ));
+    get(move || std::future::ready(Html(html.clone())))
 }
 
 pub async fn healthz() -> &'static str {

@@ -53,16 +53,13 @@ impl AppState {
 /// and /metrics unless it has a listener of its own.
 pub fn router(settings: &Settings, state: AppState) -> Router {
     let mut routes = Router::new()
-        .route("/", get(landing::page))
+        .route("/", landing::page(settings))
         .route("/healthz", get(landing::healthz))
         .route(STATUS_CALLBACK_PATH, any(status_callback::handle));
     if settings.metrics_listen_address.is_none() {
         routes = routes.merge(metrics_routes(settings));
     }
-    let routes = routes
-        .with_state(state)
-        .layer(axum::Extension(landing::Links::new(settings)));
-    prefixed(settings, routes)
+    prefixed(settings, routes.with_state(state))
 }
 
 /// The routes of `--web.metrics-listen-address`, when set: /metrics and health.
