@@ -16,3 +16,4 @@ pub mod signature;
 pub mod simulate;
 pub mod startup;
 pub mod telemetry;
+pub mod watchdog;

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::configuration::Settings;
 use crate::routes::{self, AppState};
+use crate::watchdog;
+use std::sync::Arc;
+use tower::ServiceExt;
 
 pub struct Application {
     listener: TcpListener,
@@ -60,11 +62,11 @@ impl Application {
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
     /// requests finish for up to the shutdown timeout, and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
-        let mut http = http1::Builder::new();
-        // Slow-header clients (slowloris) are cut off; bodies have their own
-        // timeout in the webhook.
-        http.timer(TokioTimer::new())
-            .header_read_timeout(self.read_timeout);
+        // No hyper timer: slow heads and idle connections are the watchdog's
+        // (one check per connection, not a timer per request), slow bodies
+        // the webhook's.
+        let http = http1::Builder::new();
+        let read_timeout = self.read_timeout;
         let graceful = GracefulShutdown::new();
         tokio::pin!(shutdown);
         let serve = |accepted: std::io::Result<(TcpStream, SocketAddr)>, router: &Router| {
@@ -78,11 +80,28 @@ impl Application {
                 }
             };
             let _ = stream.set_nodelay(true);
-            let service = TowerToHyperService::new(router.clone());
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            let activity = watchdog::Activity::new();
+            let router = router.clone();
+            let on_request = Arc::clone(&activity);
+            let service = hyper::service::service_fn(move |request| {
+                on_request.begin_request();
+                let done = Arc::clone(&on_request);
+                let response = router.clone().oneshot(request);
+                async move {
+                    let response = response.await;
+                    done.end_request();
+                    response
+                }
+            });
+            let io = TokioIo::new(watchdog::Watched::new(stream, Arc::clone(&activity)));
+            let connection = graceful.watch(http.serve_connection(io, service));
             tokio::spawn(async move {
-                if let Err(e) = connection.await {
-                    tracing::debug!(error = %e, "connection ended with an error");
+                match watchdog::guard(connection, activity, read_timeout).await {
+                    Some(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),
+                    None => tracing::debug!(
+                        "connection closed: no complete request within the read timeout"
+                    ),
+                    Some(Ok(())) => {}
                 }
             });
             true

@@ -126,11 +126,21 @@ fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
 /// The parameters sorted by name, each name's distinct values sorted, as
 /// twilio-python's validator does.
 fn sorted_params<'p>(params: &'p Params<'_>) -> Vec<(&'p str, &'p str)> {
-    let mut pairs: Vec<(&str, &str)> = params
+    // Sorting ~50 names that share prefixes ("AudioIn…", "Call…") is mostly
+    // string comparison; comparing their first eight bytes as one integer
+    // first settles nearly all of them.
+    let prefix = |s: &str| {
+        let mut key = [0u8; 8];
+        let n = s.len().min(8);
+        key[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(key)
+    };
+    let mut keyed: Vec<(u64, &str, &str)> = params
         .iter()
-        .filter_map(|(n, v)| Some((n, v.as_text()?)))
+        .filter_map(|(n, v)| Some((prefix(n), n, v.as_text()?)))
         .collect();
-    pairs.sort_unstable();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
+    let mut pairs: Vec<(&str, &str)> = keyed.into_iter().map(|(_, n, v)| (n, v)).collect();
     pairs.dedup();
     pairs
 }
@@ -227,6 +237,36 @@ mod tests {
             key.sign_form("http://h/", &a),
             key.sign_form("http://h/", &b)
         );
+    }
+
+    #[test]
+    fn prefix_keyed_sort_is_plain_lexicographic_order() {
+        let names = [
+            "AudioInMos",
+            "AudioInMediaPacketCount",
+            "AudioIn",
+            "Audio",
+            "AudioIn\u{0}",
+            "A",
+            "",
+            "Call",
+            "Caller",
+            "CallSid",
+            "Zé",
+            "Z",
+        ];
+        let values = ["b", "a", ""];
+        let params: Params = names
+            .iter()
+            .flat_map(|n| values.iter().map(move |v| (*n, *v)))
+            .collect();
+        let mut expected: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(n, v)| (n, v.as_text().unwrap()))
+            .collect();
+        expected.sort();
+        expected.dedup();
+        assert_eq!(sorted_params(&params), expected);
     }
 
     #[test]

@@ -1,0 +1,187 @@
+//! Cuts off connections that hold the server without sending a request:
+//! slow headers (slowloris) and idle keep-alive connections.
+//!
+//! hyper's own `header_read_timeout` arms a timer for every request, which
+//! cost more CPU per callback than verifying its signature. Here each
+//! connection has one coarse check instead: reads and request boundaries
+//! stamp an atomic clock, and a task per connection looks at it a few times
+//! per timeout. Bodies are not its business: the webhook times them out
+//! itself with a 408.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Milliseconds since the first call, never 0 (0 means "not set").
+fn now_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
+}
+
+/// What a connection has been doing, stamped as it happens.
+#[derive(Debug)]
+pub struct Activity {
+    /// When the first byte of the next request arrived; 0 between requests.
+    reading_since: AtomicU64,
+    /// When the connection last finished a request (or opened).
+    idle_since: AtomicU64,
+    /// A request is being handled: its handler governs the time.
+    in_request: AtomicBool,
+}
+
+impl Activity {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Activity {
+            reading_since: AtomicU64::new(0),
+            idle_since: AtomicU64::new(now_ms()),
+            in_request: AtomicBool::new(false),
+        })
+    }
+
+    /// hyper has read a request's head and hands it to the service.
+    pub fn begin_request(&self) {
+        self.in_request.store(true, Ordering::Relaxed);
+        self.reading_since.store(0, Ordering::Relaxed);
+    }
+
+    pub fn end_request(&self) {
+        self.idle_since.store(now_ms(), Ordering::Relaxed);
+        self.in_request.store(false, Ordering::Relaxed);
+    }
+
+    fn bytes_read(&self) {
+        if !self.in_request.load(Ordering::Relaxed)
+            && self.reading_since.load(Ordering::Relaxed) == 0
+        {
+            self.reading_since.store(now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a connection outside any request has used up `limit`, either
+    /// sending a request head or sitting idle.
+    fn expired(&self, limit: Duration) -> bool {
+        if self.in_request.load(Ordering::Relaxed) {
+            return false;
+        }
+        let since = match self.reading_since.load(Ordering::Relaxed) {
+            0 => self.idle_since.load(Ordering::Relaxed),
+            reading => reading,
+        };
+        now_ms().saturating_sub(since) > limit.as_millis() as u64
+    }
+}
+
+/// Resolves when the connection should be closed.
+pub async fn expired(activity: Arc<Activity>, limit: Duration) {
+    let tick = (limit / 4).max(Duration::from_millis(10));
+    loop {
+        tokio::time::sleep(tick).await;
+        if activity.expired(limit) {
+            return;
+        }
+    }
+}
+
+/// An IO stream that stamps `Activity` when bytes arrive.
+pub struct Watched<T> {
+    inner: T,
+    activity: Arc<Activity>,
+}
+
+impl<T> Watched<T> {
+    pub fn new(inner: T, activity: Arc<Activity>) -> Self {
+        Watched { inner, activity }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.bytes_read();
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Runs `connection` until it ends or its activity expires.
+pub async fn guard<F: Future>(
+    connection: F,
+    activity: Arc<Activity>,
+    limit: Duration,
+) -> Option<F::Output> {
+    tokio::select! {
+        out = connection => Some(out),
+        () = expired(activity, limit) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_applies_only_outside_requests() {
+        let a = Activity::new();
+        assert!(!a.expired(Duration::from_secs(60)));
+        a.begin_request();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(
+            !a.expired(Duration::ZERO),
+            "a request in progress is the handler's business"
+        );
+        a.end_request();
+        a.bytes_read();
+        let started = a.reading_since.load(Ordering::Relaxed);
+        assert_ne!(started, 0);
+        a.bytes_read();
+        assert_eq!(
+            a.reading_since.load(Ordering::Relaxed),
+            started,
+            "the first byte starts the clock"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(a.expired(Duration::from_millis(1)));
+    }
+}
