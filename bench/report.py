@@ -137,6 +137,13 @@ def main():
         "target": {"scrape_p99_ratio_max": 3.0, "rps_drop_max": 0.10},
     }
 
+    memory = None
+    mem_path = os.path.join(a.rundir, "p4-memory.json")
+    if os.path.exists(mem_path) and os.path.getsize(mem_path) > 0:
+        with open(mem_path) as fh:
+            memory = json.load(fh)
+        memory["target"] = {"rss_max_kib": 64 * 1024, "series_added_by_junk_max": 0}
+
     summary = {
         "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "params": {"mode": a.mode, "reps": int(a.reps), "duration_s": float(a.duration), "wrk_threads": int(a.threads),
@@ -148,6 +155,7 @@ def main():
                     "rustc": sh(["rustc", "--version"]), "git_rev": sh(["git", "rev-parse", "--short", "HEAD"])},
         "phase1_ingestion": phase1,
         "phase3_scrape_under_load": phase3,
+        "phase4_memory": memory,
         "rundir": os.path.relpath(a.rundir),
     }
     with open(a.out, "w") as f:
@@ -192,6 +200,14 @@ def main():
           f"  -> drop {f(phase3['rps_drop'] and 100 * phase3['rps_drop'], '.1f')}%  (target <= 10%)")
     print("  (repeats: share of requests wrk sent a second time after cycling through its share of the file;"
           " counted: terminal events the server counted / requests wrk completed; can exceed 100% by the requests in flight when wrk stopped)")
+    if memory:
+        print()
+        print(f"Phase 4: memory (exporter, default dedupe capacity 100,000)")
+        samples = " ".join(f"{n // 1000}k:{kib / 1024:.1f}" for n, kib in memory["samples"])
+        print(f"  resident MiB after N events: {samples}")
+        print(f"  peak {memory['rss_peak_kib'] / 1024:.1f} MiB over {memory['events']:,} distinct calls  (target < 64 MiB)")
+        print(f"  series: {memory['series_before_junk']} before junk, {memory['series_after_first_junk']} after the first junk event, "
+              f"{memory['series_after_junk']} after {memory['junk_events']:,}  (junk lands on the closed 'other' labels)")
     bad = [s for s in servers if ingest[s]["non_2xx"]] + (["phase3"] if phase3["non_2xx"] else [])
     if bad:
         print(f"\n  WARNING: non-2xx responses from {', '.join(bad)}: requests were rejected (signature? see {a.rundir})")
