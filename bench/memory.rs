@@ -6,9 +6,11 @@
 //! 2. 100,000 signed events with random junk in CallStatus, Direction and
 //!    SipResultCode: the number of series on /metrics must not change.
 //!
-//!     cargo build --release --bin signalwire-exporter --example memory
-//!     target/release/signalwire-exporter --web.listen-address 127.0.0.1:19795 --signalwire.signing-key memkey &
-//!     target/release/examples/memory http://127.0.0.1:19795 memkey $! [events]
+//! ```text
+//! cargo build --release --bin signalwire-exporter --example memory
+//! target/release/signalwire-exporter --web.listen-address 127.0.0.1:19795 --signalwire.signing-key memkey &
+//! target/release/examples/memory http://127.0.0.1:19795 memkey $! [events]
+//! ```
 //!
 //! bench/run --memory does this. Prints one `MEMORY_JSON {...}` line.
 
