@@ -3,6 +3,8 @@
 //! Checks run in this order, each with its own status code: method (405),
 //! content type (415), body size (413), decoding (400), signature (403),
 //! the event itself (400); then duplicates are answered 204 unrecorded.
+//! JSON is the exception to "decode, then verify": it is signed over its raw
+//! bytes, so a forged body is refused before it is parsed.
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
