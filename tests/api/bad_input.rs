@@ -41,89 +41,51 @@ async fn each_bad_request_gets_its_status_reason_and_outcome_and_records_nothing
     expect(r, 405, "method not allowed").await;
 
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "text/plain")
-        .header("x-signalwire-signature", &signature)
-        .body(form_body(&good))
-        .send()
-        .await
-        .unwrap();
+        .post(&url, Some("text/plain"), Some(&signature), form_body(&good))
+        .await;
     expect(r, 415, "unsupported content type").await;
-    let r = app
-        .client
-        .post(&url)
-        .body(form_body(&good))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post(&url, None, None, form_body(&good)).await;
     expect(r, 415, "unsupported content type").await;
 
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(vec![b'a'; 64 * 1024 + 1])
-        .send()
-        .await
-        .unwrap();
+        .post(&url, Some(FORM), None, vec![b'a'; 64 * 1024 + 1])
+        .await;
     expect(r, 413, "larger than 65536 bytes").await;
     // Without Content-Length (chunked), the limit holds while reading.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         (0..70).map(|_| Ok(vec![b'a'; 1024])).collect();
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &url,
+            Some(FORM),
+            None,
+            reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
+        )
+        .await;
     expect(r, 413, "larger than").await;
 
     // Undecodable: 400 before the signature is even looked at.
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("CallSid=%ff%fe&CallStatus=completed")
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &url,
+            Some(FORM),
+            None,
+            "CallSid=%ff%fe&CallStatus=completed",
+        )
+        .await;
     expect(r, 400, "not valid UTF-8").await;
 
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&good))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post(&url, Some(FORM), None, form_body(&good)).await;
     expect(r, 403, "missing X-SignalWire-Signature").await;
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-signalwire-signature", "AAAA")
-        .body(form_body(&good))
-        .send()
-        .await
-        .unwrap();
+        .post(&url, Some(FORM), Some("AAAA"), form_body(&good))
+        .await;
     expect(r, 403, "signature does not match").await;
     // A correct signature over other values.
     let tampered = with(good.clone(), "AudioInMos", "1.0");
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-signalwire-signature", &signature)
-        .body(form_body(&tampered))
-        .send()
-        .await
-        .unwrap();
+        .post(&url, Some(FORM), Some(&signature), form_body(&tampered))
+        .await;
     expect(r, 403, "signature does not match").await;
 
     // Signed, but not an event.
@@ -133,14 +95,13 @@ async fn each_bad_request_gets_its_status_reason_and_outcome_and_records_nothing
     ] {
         let params: Params = fields.iter().copied().collect();
         let r = app
-            .client
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-signalwire-signature", app.key.sign_form(&url, &params))
-            .body(form_body(&fields))
-            .send()
-            .await
-            .unwrap();
+            .post(
+                &url,
+                Some(FORM),
+                Some(&app.key.sign_form(&url, &params)),
+                form_body(&fields),
+            )
+            .await;
         expect(r, 400, &format!("{missing} is missing or empty")).await;
     }
 
@@ -168,15 +129,7 @@ async fn each_bad_request_gets_its_status_reason_and_outcome_and_records_nothing
         expect(r, 400, reason).await;
     }
     // Unsigned JSON is refused before it is parsed.
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .header("x-signalwire-signature", "00")
-        .body("{")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post(&url, Some(JSON), Some("00"), "{").await;
     expect(r, 403, "signature does not match").await;
 
     let m = app.metrics().await;
@@ -233,14 +186,13 @@ async fn a_body_at_the_limit_is_read_and_one_over_is_refused() {
         fields.push(("Pad", Box::leak(pad.into_boxed_str())));
         let params: Params = fields.iter().copied().collect();
         let r = app
-            .client
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-signalwire-signature", app.key.sign_form(&url, &params))
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+            .post(
+                &url,
+                Some(FORM),
+                Some(&app.key.sign_form(&url, &params)),
+                body.clone(),
+            )
+            .await;
         assert_eq!(r.status(), status, "body of {} bytes", body.len());
     }
 }

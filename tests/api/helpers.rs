@@ -50,14 +50,27 @@ impl TestApp {
         let url = self.url("/status-callback");
         let params: Params = fields.iter().copied().collect();
         let signature = self.key.sign_form(&url, &params);
-        self.client
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-signalwire-signature", signature)
-            .body(form_body(fields))
-            .send()
+        self.post(&url, Some(FORM), Some(&signature), form_body(fields))
             .await
-            .expect("request")
+    }
+
+    /// A POST with the given content type and X-SignalWire-Signature, each
+    /// left out when `None`.
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: Option<&str>,
+        signature: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(url).body(body);
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        if let Some(sig) = signature {
+            request = request.header("x-signalwire-signature", sig);
+        }
+        request.send().await.expect("request")
     }
 
     pub async fn metrics(&self) -> Metrics {
@@ -71,6 +84,9 @@ impl TestApp {
         Metrics::parse(&response.text().await.unwrap())
     }
 }
+
+pub const FORM: &str = "application/x-www-form-urlencoded";
+pub const JSON: &str = "application/json";
 
 pub fn form_body(fields: &[(&str, &str)]) -> String {
     fields

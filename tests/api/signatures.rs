@@ -62,14 +62,13 @@ async fn json_callback_signed_over_url_and_body() {
     let body = json_body();
     let signature = app.key.sign_json(&url, body.as_bytes());
     let response = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("x-signalwire-signature", signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &url,
+            Some("application/json; charset=utf-8"),
+            Some(&signature),
+            body,
+        )
+        .await;
     assert_eq!(response.status(), 204);
     let m = app.metrics().await;
     let l = &[("direction", "outbound-api"), ("status", "completed")];
@@ -107,20 +106,10 @@ async fn json_callback_with_body_sha256_in_the_url() {
         hex::encode(Sha256::digest(body.as_bytes()))
     ));
     let signature = app.key.sign_form(&url, &Params::default());
-    let send = |body: String| {
-        app.client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("x-signalwire-signature", &signature)
-            .body(body)
-            .send()
-    };
-    assert_eq!(send(body.clone()).await.unwrap().status(), 204);
+    let send = |body: String| app.post(&url, Some(JSON), Some(&signature), body);
+    assert_eq!(send(body.clone()).await.status(), 204);
     // Same signed URL, another body: the hash no longer matches.
-    assert_eq!(
-        send(body.replace("CA800", "CA801")).await.unwrap().status(),
-        403
-    );
+    assert_eq!(send(body.replace("CA800", "CA801")).await.status(), 403);
     let m = app.metrics().await;
     assert_eq!(m.sum("signalwire_call_events_total"), 1.0);
     assert_eq!(m.outcome("invalid_signature"), 1.0);
@@ -153,14 +142,13 @@ async fn twilio_header_alias_and_key_rotation() {
     }
     let wrong = SigningKey::new("retired-key").sign_form(&url, &params);
     let response = app
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-signalwire-signature", wrong)
-        .body(form_body(&with(fields, "CallSid", "CA902")))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &url,
+            Some(FORM),
+            Some(&wrong),
+            form_body(&with(fields, "CallSid", "CA902")),
+        )
+        .await;
     assert_eq!(response.status(), 403);
     let m = app.metrics().await;
     assert_eq!(
@@ -191,14 +179,13 @@ async fn external_url_and_route_prefix_build_the_signed_url() {
         let fields = completed_call(sid);
         let params: Params = fields.iter().copied().collect();
         let response = app
-            .client
-            .post(app.url("/sw/status-callback?tenant=a"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-signalwire-signature", key.sign_form(signed_for, &params))
-            .body(form_body(&fields))
-            .send()
-            .await
-            .unwrap();
+            .post(
+                &app.url("/sw/status-callback?tenant=a"),
+                Some(FORM),
+                Some(&key.sign_form(signed_for, &params)),
+                form_body(&fields),
+            )
+            .await;
         assert_eq!(response.status(), 204, "{signed_for}");
     }
     // Signed for the address the exporter listens on: not what SignalWire calls.
@@ -249,13 +236,13 @@ async fn insecure_mode_accepts_unsigned_callbacks_and_says_so() {
     settings.signing_keys = None;
     let app = TestApp::spawn_with(settings).await;
     let response = app
-        .client
-        .post(app.url("/status-callback"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&completed_call("CA1100")))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &app.url("/status-callback"),
+            Some(FORM),
+            None,
+            form_body(&completed_call("CA1100")),
+        )
+        .await;
     assert_eq!(response.status(), 204);
     let m = app.metrics().await;
     assert_eq!(
