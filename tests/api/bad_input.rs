@@ -114,18 +114,7 @@ async fn each_bad_request_gets_its_status_reason_and_outcome_and_records_nothing
             "CallSid is missing",
         ),
     ] {
-        let r = app
-            .client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header(
-                "x-signalwire-signature",
-                app.key.sign_json(&url, body.as_bytes()),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_json(body).await;
         expect(r, 400, reason).await;
     }
     // Unsigned JSON is refused before it is parsed.

@@ -93,20 +93,8 @@ async fn identity_is_account_call_and_sequence() {
 #[tokio::test]
 async fn json_number_and_form_string_are_one_event() {
     let app = TestApp::spawn().await;
-    let url = app.url("/status-callback");
     let body = r#"{"AccountSid":"AC0a1b2c3d","CallSid":"CA1600","CallStatus":"completed","Direction":"inbound","SequenceNumber":3}"#;
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .header(
-            "x-signalwire-signature",
-            app.key.sign_json(&url, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_json(body).await;
     assert_eq!(r.status(), 204);
     assert_eq!(app.post_form(&completed_call("CA1600")).await.status(), 204);
     let m = app.metrics().await;

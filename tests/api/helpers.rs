@@ -54,6 +54,14 @@ impl TestApp {
             .await
     }
 
+    /// A JSON POST to /status-callback signed (hex scheme) for the URL the server sees.
+    pub async fn post_json(&self, body: &str) -> reqwest::Response {
+        let url = self.url("/status-callback");
+        let signature = self.key.sign_json(&url, body.as_bytes());
+        self.post(&url, Some(JSON), Some(&signature), body.to_owned())
+            .await
+    }
+
     /// A POST with the given content type and X-SignalWire-Signature, each
     /// left out when `None`.
     pub async fn post(
