@@ -1,4 +1,5 @@
-//! Properties (proptest): decoding never panics on any bytes or query; any
+//! Properties (proptest): decoding never panics on any bytes or query, and
+//! form decoding agrees with the WHATWG parser; any
 //! valid terminal event, signed, moves the counters by exactly its values,
 //! checked through the router in-process (`oneshot`, a fresh state per case)
 //! and over real HTTP (one server, deltas).
@@ -88,6 +89,37 @@ fn decoding_any_bytes_never_panics() {
         .unwrap();
     // And what was recorded still renders as a valid exposition.
     Metrics::parse(&recorder.render());
+}
+
+/// The in-place form decoder agrees with the WHATWG parser
+/// (`form_urlencoded`, behind serde_urlencoded) wherever the decoded text is
+/// valid UTF-8, and refuses exactly the inputs that parser would have had to
+/// patch with U+FFFD.
+#[test]
+fn form_decoding_matches_the_whatwg_parser() {
+    TestRunner::new(config(2048))
+        .run(&payload_bytes(), |bytes| {
+            let reference: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).expect("WHATWG parsing is total");
+            let mut buffer = bytes.clone();
+            match Params::decode_form(&mut buffer) {
+                Ok(params) => {
+                    let ours: Vec<(String, String)> = params
+                        .iter()
+                        .map(|(n, v)| (n.to_owned(), v.as_text().unwrap().to_owned()))
+                        .collect();
+                    prop_assert_eq!(ours, reference);
+                }
+                Err(_) => {
+                    let patched = reference
+                        .iter()
+                        .any(|(n, v)| n.contains('\u{FFFD}') || v.contains('\u{FFFD}'));
+                    prop_assert!(patched, "refused a body the WHATWG parser decodes cleanly");
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[derive(Debug, Clone, Copy)]

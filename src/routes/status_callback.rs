@@ -10,7 +10,10 @@ use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
+
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
@@ -43,11 +46,11 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
         _ => return Err(Rejection::MethodNotAllowed),
     };
     let query = parts.uri.query().unwrap_or_default();
-    let bytes = match kind {
+    let mut bytes = match kind {
         BodyKind::Query if query.len() > webhook.max_body_bytes => {
             return Err(Rejection::TooLarge(webhook.max_body_bytes));
         }
-        BodyKind::Query => Bytes::new(),
+        BodyKind::Query => Vec::new(),
         BodyKind::Form | BodyKind::Json => read_body(webhook, &parts.headers, body).await?,
     };
 
@@ -75,7 +78,7 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
             params
         }
         BodyKind::Form => {
-            let params = Params::from_form(&bytes).map_err(Rejection::Undecodable)?;
+            let params = Params::decode_form(&mut bytes).map_err(Rejection::Undecodable)?;
             verify(&|v, url, sig| v.verify_form(url, &params, sig))?;
             params
         }
@@ -118,7 +121,12 @@ fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Rejection> {
     }
 }
 
-async fn read_body(webhook: &Webhook, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
+/// The whole body, as a buffer of our own: form bodies are decoded in place.
+async fn read_body(
+    webhook: &Webhook,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<u8>, Rejection> {
     let limit = webhook.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -127,10 +135,17 @@ async fn read_body(webhook: &Webhook, headers: &HeaderMap, body: Body) -> Result
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(Rejection::TooLarge(limit));
     }
-    let read = Limited::new(body, limit).collect();
-    match tokio::time::timeout(webhook.read_timeout, read).await {
+    let mut read = pin!(Limited::new(body, limit).collect());
+    // A callback's body nearly always arrives with its head: then it is read
+    // without arming a timer, which would cost more than the rest of the
+    // read. Only a body still in flight gets the deadline.
+    let read = match poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+        Poll::Ready(done) => Ok(done),
+        Poll::Pending => tokio::time::timeout(webhook.read_timeout, read).await,
+    };
+    match read {
         Err(_) => Err(Rejection::Timeout(webhook.read_timeout)),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Ok(collected)) => Ok(Vec::from(collected.to_bytes())),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             Err(Rejection::TooLarge(limit))
         }
