@@ -38,7 +38,7 @@ impl SigningKey {
     pub fn sign_form(&self, url: &str, params: &Params) -> String {
         let mut mac = self.mac();
         mac.update(url.as_bytes());
-        feed_params(&mut mac, &sorted_params(params));
+        mac.update(&signed_params(params));
         BASE64.encode(mac.finalize().into_bytes())
     }
 
@@ -76,8 +76,8 @@ impl Verifier {
         let Some(expected) = decode_base64_mac(signature) else {
             return false;
         };
-        let pairs = sorted_params(params);
-        self.any_mac(url, &expected, |mac| feed_params(mac, &pairs))
+        let signed = signed_params(params);
+        self.any_mac(url, &expected, |mac| mac.update(&signed))
     }
 
     /// A JSON body, signed by either of SignalWire's JSON schemes.
@@ -126,38 +126,66 @@ fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
 /// The parameters sorted by name, each name's distinct values sorted, as
 /// twilio-python's validator does.
 fn sorted_params<'p>(params: &'p Params<'_>) -> Vec<(&'p str, &'p str)> {
-    // Sorting ~50 names that share prefixes ("AudioIn…", "Call…") by string
-    // comparison costs more than the HMAC. Their first sixteen bytes as one
-    // integer tell nearly all of them apart; only runs of equal keys (a
-    // repeated name, or a 16-byte common prefix) need comparing as strings.
-    let prefix = |s: &str| {
-        let mut key = [0u8; 16];
-        let n = s.len().min(16);
-        key[..n].copy_from_slice(&s.as_bytes()[..n]);
-        u128::from_be_bytes(key)
-    };
-    let mut keyed: Vec<(u128, &str, &str)> = params
+    let fields: Vec<(&str, &str)> = params
         .iter()
-        .filter_map(|(n, v)| Some((prefix(n), n, v.as_text()?)))
+        .filter_map(|(n, v)| Some((n, v.as_text()?)))
         .collect();
-    keyed.sort_unstable_by_key(|k| k.0);
-    for run in keyed
-        .chunk_by_mut(|a, b| a.0 == b.0)
-        .filter(|run| run.len() > 1)
-    {
-        run.sort_unstable_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+    // Sorting ~50 names that share prefixes ("AudioIn…", "Call…") by string
+    // comparison costs more than the HMAC. Instead sort plain integers: a
+    // name's first twelve bytes over the field's index. They tell nearly all
+    // names apart; only runs with an equal prefix (a repeated name, or names
+    // such as AudioInJitterMax/MinVariance) are then compared as strings.
+    let mut keys: Vec<u128> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| prefix12(name.as_bytes()) << 32 | i as u128)
+        .collect();
+    keys.sort_unstable();
+    let mut pairs: Vec<(&str, &str)> = keys.iter().map(|k| fields[*k as u32 as usize]).collect();
+    let mut start = 0;
+    for end in 1..=keys.len() {
+        if end == keys.len() || keys[end] >> 32 != keys[start] >> 32 {
+            if end - start > 1 {
+                pairs[start..end].sort_unstable();
+            }
+            start = end;
+        }
     }
-    let mut pairs: Vec<(&str, &str)> = keyed.into_iter().map(|(_, n, v)| (n, v)).collect();
     pairs.dedup();
     pairs
 }
 
-/// Σ name + value, straight into the MAC without building the string.
-fn feed_params(mac: &mut HmacSha1, pairs: &[(&str, &str)]) {
-    for (name, value) in pairs {
-        mac.update(name.as_bytes());
-        mac.update(value.as_bytes());
+/// The first twelve bytes of `name` as a big-endian integer, zero-padded:
+/// integer order is byte order, and a shorter name sorts first.
+fn prefix12(name: &[u8]) -> u128 {
+    // Whole-word loads: copying into a zeroed array and reading it back
+    // stalls on store forwarding, and this runs once per field.
+    match name.first_chunk::<12>() {
+        Some(head) => {
+            let (high, low) = head.split_at(8);
+            let high = u64::from_be_bytes(high.try_into().expect("8 bytes"));
+            let low = u32::from_be_bytes(low.try_into().expect("4 bytes"));
+            u128::from(high) << 32 | u128::from(low)
+        }
+        None => name
+            .iter()
+            .enumerate()
+            .fold(0, |key, (i, &b)| key | u128::from(b) << (88 - 8 * i)),
     }
+}
+
+/// Σ name + value over the sorted parameters, the part of the signed text
+/// after the URL. Built as one buffer: the MAC costs about as much per
+/// `update` call as per 64 bytes hashed, and a callback has ~100 pieces.
+fn signed_params(params: &Params<'_>) -> Vec<u8> {
+    let pairs = sorted_params(params);
+    let len = pairs.iter().map(|(n, v)| n.len() + v.len()).sum();
+    let mut out = Vec::with_capacity(len);
+    for (name, value) in pairs {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(value.as_bytes());
+    }
+    out
 }
 
 fn body_sha256_param(url: &str) -> Option<String> {

@@ -58,7 +58,9 @@ impl SignedUrl {
 /// :443 (https) or :80 (http); with an explicit :443 or :80, the URL without.
 /// Senders disagree on whether the default port is part of what they sign.
 pub fn port_variants(url: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    std::iter::once(Cow::Borrowed(url)).chain(twin(url).map(Cow::Owned))
+    // The twin is built only if the URL as given did not match.
+    std::iter::once(Cow::Borrowed(url))
+        .chain(std::iter::once_with(|| twin(url)).flatten().map(Cow::Owned))
 }
 
 fn twin(url: &str) -> Option<String> {
