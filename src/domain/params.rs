@@ -159,6 +159,14 @@ impl<'a> Params<'a> {
         self.0.iter().map(|(n, v)| (n.as_ref(), v))
     }
 
+    /// Total length of all names and text values, in bytes.
+    pub fn text_len(&self) -> usize {
+        self.0
+            .iter()
+            .map(|(n, v)| n.len() + v.as_text().map_or(0, str::len))
+            .sum()
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
