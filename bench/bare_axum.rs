@@ -8,6 +8,9 @@
 //!     target/release/examples/bare-axum 127.0.0.1:9712
 //!
 //! The listen address is the first CLI argument (default 127.0.0.1:9712).
+//! With `--hmac` as the second, the handler also computes HMAC-SHA1 over the
+//! URL and the raw body: the floor for any receiver that checks signatures,
+//! which bench/run measures next to the exporter.
 //! `GET /metrics` answers a small constant text body so the scrape phase of
 //! the benchmark can run against this server too.
 
@@ -24,6 +27,18 @@ async fn status_callback(body: Bytes) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// The floor with signatures on: HMAC-SHA1 over the URL and the raw body
+/// (no decoding, no sorting), which any validating receiver must at least do.
+async fn status_callback_hmac(body: Bytes) -> StatusCode {
+    use hmac::{Hmac, Mac};
+    // Key and URL as bench/run's; their length, not their value, sets the cost.
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(b"benchkey").expect("any key length");
+    mac.update(b"http://127.0.0.1:19790/status-callback");
+    mac.update(&body);
+    std::hint::black_box(mac.finalize().into_bytes());
+    StatusCode::NO_CONTENT
+}
+
 async fn metrics() -> &'static str {
     "# HELP bare_axum_up Always 1.\n# TYPE bare_axum_up gauge\nbare_axum_up 1\n"
 }
@@ -34,7 +49,14 @@ async fn main() {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:9712".to_string());
     let app = Router::new()
-        .route("/status-callback", post(status_callback))
+        .route(
+            "/status-callback",
+            if std::env::args().nth(2).as_deref() == Some("--hmac") {
+                post(status_callback_hmac)
+            } else {
+                post(status_callback)
+            },
+        )
         .route("/metrics", get(metrics));
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

@@ -107,6 +107,15 @@ def main():
             "target": {"rps_ratio_min": 0.9, "p99_ratio_max": 1.2},
         },
     }
+    if "hmac" in ingest:
+        floor = ingest["hmac"]
+        # What HMAC-SHA1 of the body alone costs against the bare server: the
+        # share of the 10% budget that no signature-checking receiver avoids.
+        phase1["hmac_floor_vs_bare"] = {
+            "rps_ratio": ratio(floor["rps_median"], bare["rps_median"]),
+            "p99_ratio": ratio(floor["p99_us_median"], bare["p99_us_median"]),
+            "cpu_per_request_ratio": ratio(floor["cpu_us_per_request_median"], bare["cpu_us_per_request_median"]),
+        }
     if "python" in ingest:
         phase1["exporter_vs_python"] = {
             "rps_ratio": ratio(exp["rps_median"], ingest["python"]["rps_median"]),
@@ -188,6 +197,9 @@ def main():
               f"{f(d['repeat_share_max'] and 100 * d['repeat_share_max'], '.0f')+'%':>7} {counted_share(d['runs']):>7} {f(d['cpu_us_per_request_median'], '.1f'):>10}")
     r = phase1["exporter_vs_bare"]
     print(f"  exporter / bare-axum:  req/s {f(r['rps_ratio'], '.3f')}  (target >= 0.9)   p99 {f(r['p99_ratio'], '.2f')}x  (target <= 1.2x)   server CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x")
+    if "hmac_floor_vs_bare" in phase1:
+        r = phase1["hmac_floor_vs_bare"]
+        print(f"  bare+HMAC / bare-axum: req/s {f(r['rps_ratio'], '.3f')}  (the floor: HMAC-SHA1 of the raw body, nothing else)   p99 {f(r['p99_ratio'], '.2f')}x   server CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x")
     if "exporter_vs_python" in phase1:
         r = phase1["exporter_vs_python"]
         print(f"  exporter / python:     req/s {f(r['rps_ratio'], '.1f')}x   p99 {f(r['p99_ratio'], '.3f')}x   server CPU/request {f(r['cpu_per_request_ratio'], '.3f')}x")
