@@ -158,7 +158,9 @@ fn event(c: &mut Criterion) {
         b.iter(|| {
             let (body, signature) = &bodies[n % bodies.len()];
             n += 1;
-            let params = Params::from_form(body.as_bytes()).unwrap();
+            // As the webhook does: the body in a buffer of its own, decoded in place.
+            let mut body = body.as_bytes().to_vec();
+            let params = Params::decode_form(&mut body).unwrap();
             assert!(verifier.verify_form(URL, &params, signature.as_bytes()));
             let event = StatusEvent::parse(&params).unwrap();
             assert!(dedupe.first_delivery(&event.id));

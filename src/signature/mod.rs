@@ -126,10 +126,9 @@ fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
 /// The parameters sorted by name, each name's distinct values sorted, as
 /// twilio-python's validator does; `emit` receives them in that order.
 fn for_each_sorted<'p>(params: &'p Params<'_>, mut emit: impl FnMut(&'p str, &'p str)) {
-    let fields: Vec<(&str, &str)> = params
-        .iter()
-        .filter_map(|(n, v)| Some((n, v.as_text()?)))
-        .collect();
+    // Sized up front: collecting from a filter would regrow the list 5 times.
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(params.len());
+    fields.extend(params.iter().filter_map(|(n, v)| Some((n, v.as_text()?))));
     // Sorting ~50 names that share prefixes ("AudioIn…", "Call…") by string
     // comparison costs more than the HMAC. Instead sort plain integers: a
     // name's first twelve bytes over the field's index. They tell nearly all
