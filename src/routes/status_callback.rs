@@ -137,8 +137,8 @@ async fn read_body(
     }
     let mut read = pin!(Limited::new(body, limit).collect());
     // A callback's body nearly always arrives with its head: then it is read
-    // without arming a timer, which would cost more than the rest of the
-    // read. Only a body still in flight gets the deadline.
+    // without registering a timer for it. Only a body still in flight after
+    // the first poll gets the deadline.
     let read = match poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
         Poll::Ready(done) => Ok(done),
         Poll::Pending => tokio::time::timeout(webhook.read_timeout, read).await,
