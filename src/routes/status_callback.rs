@@ -50,7 +50,8 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
         BodyKind::Query if query.len() > webhook.max_body_bytes => {
             return Err(Rejection::TooLarge(webhook.max_body_bytes));
         }
-        BodyKind::Query => Vec::new(),
+        // A copy of the query, so it is decoded in place like a form body.
+        BodyKind::Query => query.as_bytes().to_vec(),
         BodyKind::Form | BodyKind::Json => read_body(webhook, &parts.headers, body).await?,
     };
 
@@ -72,7 +73,7 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
     };
     let params = match kind {
         BodyKind::Query => {
-            let params = Params::from_form(query.as_bytes()).map_err(Rejection::Undecodable)?;
+            let params = Params::decode_form(&mut bytes).map_err(Rejection::Undecodable)?;
             // The query is part of the signed URL; there are no body params.
             verify(&|v, url, sig| v.verify_form(url, &Params::default(), sig))?;
             params
