@@ -224,6 +224,13 @@ impl Metrics {
             .unwrap_or_else(|| panic!("no series {name}{labels:?} in:\n{}", self.text))
     }
 
+    /// Every label value of every sample.
+    pub fn label_values(&self) -> impl Iterator<Item = &str> {
+        self.samples
+            .iter()
+            .flat_map(|(_, labels, _)| labels.values().map(String::as_str))
+    }
+
     /// Sum over every series of a name.
     pub fn sum(&self, name: &str) -> f64 {
         self.samples
