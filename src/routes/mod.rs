@@ -1,9 +1,11 @@
 //! HTTP routes: one concern a module.
 
+pub mod html;
 mod landing;
 mod metrics;
 pub mod metrics_auth;
 mod status_callback;
+pub mod status_page;
 
 use std::sync::Arc;
 

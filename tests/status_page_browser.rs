@@ -1,0 +1,287 @@
+//! The status page and the `/calls` view in a real browser: Debian's chromium
+//! renders them headless from files, we read back its DOM and a screenshot.
+//! Set `STATUS_PAGE_SCREENSHOTS=DIR` to keep the pages and PNGs in DIR.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use signalwire_exporter::routes::status_page::{
+    render_calls_page, render_status_page, CallRow, CallsFilters, IssueCounts, Links,
+    QualityThresholds, StatusSnapshot,
+};
+
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 1400;
+
+fn links() -> Links {
+    Links {
+        home: "/sw/".into(),
+        metrics: Some("/sw/metrics".into()),
+        healthz: "/sw/healthz".into(),
+        calls: Some("/sw/calls".into()),
+        webhook: "https://exporter.example.com/sw/status-callback".into(),
+    }
+}
+
+fn thresholds() -> QualityThresholds {
+    QualityThresholds {
+        low_mos: 3.5,
+        high_packet_loss: 0.05,
+        high_jitter_variance: 900.0,
+    }
+}
+
+const BOUNDS: [f64; 12] = [
+    1.0,
+    2.0,
+    2.6,
+    3.1,
+    3.5,
+    3.6,
+    4.0,
+    4.2,
+    4.3,
+    4.4,
+    4.5,
+    f64::INFINITY,
+];
+
+fn webhooks(counts: [u64; 7]) -> Vec<(&'static str, u64)> {
+    let names = [
+        "accepted",
+        "duplicate",
+        "invalid_signature",
+        "bad_request",
+        "payload_too_large",
+        "unsupported_media_type",
+        "method_not_allowed",
+    ];
+    names.into_iter().zip(counts).collect()
+}
+
+fn call(sid: &str, status: &str, mos: Option<f64>, loss: Option<f64>) -> CallRow {
+    let mut issues = Vec::new();
+    if mos.is_some_and(|m| m <= 3.5) {
+        issues.push("low_mos");
+    }
+    if loss.is_some_and(|l| l > 0.05) {
+        issues.push("high_packet_loss");
+    }
+    CallRow {
+        received_at: "2026-11-29T18:41:07.412Z".into(),
+        account_sid: Some("AC0123456789abcdef0123456789abcdef".into()),
+        call_sid: sid.into(),
+        status: status.into(),
+        direction: "inbound".into(),
+        sip_result_code: Some(if status == "completed" { "200" } else { "503" }.into()),
+        duration_seconds: mos.map(|_| 184.0),
+        mos,
+        packet_loss_ratio: loss,
+        jitter_max_variance: mos.map(|_| 412.5),
+        post_dial_delay_seconds: Some(3.0),
+        answer_delay_seconds: mos.map(|_| 7.0),
+        issues,
+    }
+}
+
+fn bad_calls() -> Vec<CallRow> {
+    vec![
+        call(
+            "CA6f1c0e2b9d4a4b7c8e1f2a3b4c5d6e7f",
+            "completed",
+            Some(2.91),
+            Some(0.083),
+        ),
+        call("CA0a1b2c3d4e5f60718293a4b5c6d7e8f9", "failed", None, None),
+        call(
+            "CA9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
+            "completed",
+            Some(3.42),
+            Some(0.021),
+        ),
+        call("CA1234567890abcdef1234567890abcdef", "busy", None, None),
+        call(
+            "CA5f5e5d5c5b5a59585756555453525150",
+            "completed",
+            Some(3.88),
+            Some(0.071),
+        ),
+        call(
+            "CAfedcba0987654321fedcba0987654321",
+            "no-answer",
+            None,
+            None,
+        ),
+    ]
+}
+
+/// What `demo --profile degraded` shows after a few minutes: a quarter of
+/// the calls sound poor.
+fn degraded() -> StatusSnapshot {
+    let cumulative = [0, 4, 19, 52, 83, 95, 140, 198, 240, 290, 322, 330];
+    StatusSnapshot {
+        version: "0.1.0".into(),
+        links: links(),
+        window: "last 5 minutes".into(),
+        calls_ended: 412,
+        calls_with_media: 330,
+        issues: IssueCounts {
+            low_mos: 83,
+            high_packet_loss: 52,
+            high_jitter: 21,
+            any: 97,
+        },
+        thresholds: thresholds(),
+        mos_buckets: BOUNDS.into_iter().zip(cumulative).collect(),
+        webhooks: webhooks([1240, 37, 0, 2, 0, 0, 1]),
+        latest_bad_calls: Some(bad_calls()),
+    }
+}
+
+/// Just started, nothing configured on SignalWire's side yet.
+fn empty() -> StatusSnapshot {
+    StatusSnapshot {
+        calls_ended: 0,
+        calls_with_media: 0,
+        issues: IssueCounts::default(),
+        mos_buckets: BOUNDS.into_iter().map(|b| (b, 0)).collect(),
+        webhooks: webhooks([0; 7]),
+        latest_bad_calls: Some(Vec::new()),
+        ..degraded()
+    }
+}
+
+struct Rendered {
+    dom: String,
+    png: Vec<u8>,
+}
+
+fn output_dir() -> (PathBuf, bool) {
+    match std::env::var_os("STATUS_PAGE_SCREENSHOTS") {
+        Some(dir) => (PathBuf::from(dir), true),
+        None => {
+            let dir = std::env::temp_dir().join(format!("status-page-{}", std::process::id()));
+            (dir, false)
+        }
+    }
+}
+
+fn chromium(dir: &Path, name: &str, args: &[String]) -> std::process::Output {
+    // A profile per run: two chromiums on one profile wait for each other.
+    let profile = dir.join(format!("profile-{name}"));
+    let output = Command::new("timeout")
+        .args([
+            "120",
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("run timeout and chromium");
+    assert!(output.status.success(), "chromium failed: {:?}", output);
+    output
+}
+
+fn render_in_chromium(dir: &Path, name: &str, html: &str) -> Rendered {
+    let page = dir.join(format!("{name}.html"));
+    let png = dir.join(format!("{name}.png"));
+    std::fs::write(&page, html).unwrap();
+    let url = format!("file://{}", page.display());
+    chromium(
+        dir,
+        name,
+        &[
+            format!("--screenshot={}", png.display()),
+            format!("--window-size={WIDTH},{HEIGHT}"),
+            "--hide-scrollbars".into(),
+            url.clone(),
+        ],
+    );
+    let dom = chromium(dir, name, &["--dump-dom".into(), url]).stdout;
+    Rendered {
+        dom: String::from_utf8(dom).unwrap(),
+        png: std::fs::read(&png).unwrap(),
+    }
+}
+
+/// Width and height from the PNG's IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+#[ignore = "needs chromium on PATH; bash .ci/test runs it"]
+fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
+    let (dir, keep) = output_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let bad = render_in_chromium(&dir, "status-degraded", &render_status_page(&degraded()));
+    let dom = &bad.dom;
+    assert!(dom.contains("<div class=\"banner red\" id=\"verdict\">Call quality degraded: "));
+    assert!(dom.contains(
+        "<a class=\"card red\" id=\"share-low_mos\" href=\"/sw/calls?issue=low_mos\">\
+         <div class=\"big\">25.2%</div>"
+    ));
+    assert!(dom.contains(
+        "id=\"share-high_packet_loss\" href=\"/sw/calls?issue=high_packet_loss\">\
+         <div class=\"big\">15.8%</div>"
+    ));
+    assert!(dom.contains("<a class=\"card amber\" id=\"share-high_jitter\""));
+    assert!(dom.contains("<div class=\"big\">6.4%</div>"));
+    assert!(dom.contains("<div class=\"big\">29.4%</div>"));
+    assert_eq!(count(dom, "<rect class=\"bar\""), 12);
+    assert_eq!(count(dom, "<tr class=\"call\">"), 6);
+    assert_eq!(count(dom, "<tr class=\"outcome\">"), 7);
+    assert!(!dom.contains("id=\"getting-started\""));
+    assert!(!dom.contains("<script"));
+    assert_eq!(png_size(&bad.png), (WIDTH, HEIGHT));
+    assert!(
+        bad.png.len() > 40_000,
+        "a degraded screenshot of {} bytes",
+        bad.png.len()
+    );
+
+    let idle = render_in_chromium(&dir, "status-empty", &render_status_page(&empty()));
+    let dom = &idle.dom;
+    assert!(dom.contains(
+        "<div class=\"banner grey\" id=\"verdict\">No calls ended in the last 5 minutes.</div>"
+    ));
+    assert!(dom.contains("<code>https://exporter.example.com/sw/status-callback</code>"));
+    assert_eq!(count(dom, "<div class=\"big\">–</div>"), 4);
+    assert_eq!(count(dom, "<rect class=\"bar\""), 0);
+    assert_eq!(count(dom, "<tr class=\"call\">"), 0);
+    assert_eq!(png_size(&idle.png), (WIDTH, HEIGHT));
+    assert!(
+        idle.png.len() > 20_000,
+        "an empty screenshot of {} bytes",
+        idle.png.len()
+    );
+
+    let mut rows = bad_calls();
+    rows.truncate(1);
+    rows[0].call_sid = "<script>document.title='x'</script>".into();
+    let filters = CallsFilters {
+        issue: Some("low_mos".into()),
+        ..CallsFilters::default()
+    };
+    let calls = render_in_chromium(&dir, "calls", &render_calls_page(&links(), &rows, &filters));
+    let dom = &calls.dom;
+    assert!(dom.contains("&lt;script&gt;document.title='x'&lt;/script&gt;"));
+    assert!(!dom.contains("<script"));
+    assert!(dom.contains("<a class=\"on\" href=\"/sw/calls?issue=low_mos\">low_mos</a>"));
+    assert!(dom.contains("<title>Bad calls · SignalWire Exporter</title>"));
+    assert_eq!(count(dom, "<tr class=\"call\">"), 1);
+
+    if !keep {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
