@@ -154,6 +154,8 @@ fn empty() -> StatusSnapshot {
 struct Rendered {
     dom: String,
     png: Vec<u8>,
+    /// Chromium's log, console messages included.
+    log: String,
 }
 
 fn output_dir() -> (PathBuf, bool) {
@@ -200,11 +202,30 @@ fn render_in_chromium(dir: &Path, name: &str, html: &str) -> Rendered {
             url.clone(),
         ],
     );
-    let dom = chromium(dir, name, &["--dump-dom".into(), url]).stdout;
+    // The console log carries any Content Security Policy violation.
+    let args = [
+        "--enable-logging=stderr".into(),
+        "--v=0".into(),
+        "--dump-dom".into(),
+        url,
+    ];
+    let out = chromium(dir, name, &args);
     Rendered {
-        dom: String::from_utf8(dom).unwrap(),
+        dom: String::from_utf8(out.stdout).unwrap(),
         png: std::fs::read(&png).unwrap(),
+        log: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+const VIOLATION: &str = "violates the following Content Security Policy directive";
+
+/// The page's own `<meta>` policy is the strict one: nothing may break it.
+fn assert_nothing_blocked(page: &Rendered) {
+    assert!(
+        !page.log.contains(VIOLATION),
+        "the page broke its policy: {}",
+        page.log
+    );
 }
 
 /// Width and height from the PNG's IHDR chunk.
@@ -212,6 +233,11 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
     let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
     (be(16), be(20))
+}
+
+/// The status page with an inline script added: what the policy must block.
+fn html_page_with_a_script() -> String {
+    render_status_page(&empty()).replace("</main>", "<script>document.title='x'</script></main>")
 }
 
 fn count(haystack: &str, needle: &str) -> usize {
@@ -224,7 +250,14 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     let (dir, keep) = output_dir();
     std::fs::create_dir_all(&dir).unwrap();
 
+    // The check below sees violations: an inline script under the same policy is reported.
+    let page = html_page_with_a_script();
+    assert!(render_in_chromium(&dir, "control", &page)
+        .log
+        .contains(VIOLATION));
+
     let bad = render_in_chromium(&dir, "status-degraded", &render_status_page(&degraded()));
+    assert_nothing_blocked(&bad);
     let dom = &bad.dom;
     assert!(dom.contains("<div class=\"banner red\" id=\"verdict\">Call quality degraded: "));
     assert!(dom.contains(
@@ -251,6 +284,7 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     );
 
     let idle = render_in_chromium(&dir, "status-empty", &render_status_page(&empty()));
+    assert_nothing_blocked(&idle);
     let dom = &idle.dom;
     assert!(dom.contains(
         "<div class=\"banner grey\" id=\"verdict\">No calls ended in the last 5 minutes.</div>"
@@ -274,6 +308,7 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
         ..CallsFilters::default()
     };
     let calls = render_in_chromium(&dir, "calls", &render_calls_page(&links(), &rows, &filters));
+    assert_nothing_blocked(&calls);
     let dom = &calls.dom;
     assert!(dom.contains("&lt;script&gt;document.title='x'&lt;/script&gt;"));
     assert!(!dom.contains("<script"));

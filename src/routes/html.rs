@@ -124,6 +124,8 @@ border:1px solid #d8dde3;text-decoration:none;background:#fff}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:#424a53;margin-top:8px}
 .key i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;
 vertical-align:-1px}
+@media (max-width:900px){.cards{grid-template-columns:repeat(2,1fr)}
+.cols{grid-template-columns:1fr}}
 .key i.dash{width:16px;height:0;border-top:2px dashed #cf222e;border-radius:0;vertical-align:3px}
 ";
 

@@ -696,7 +696,13 @@ impl CallsFilters {
     pub fn url(&self, base: &str) -> String {
         let pairs = self.pairs();
         let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        url_with_query(base, &borrowed)
+        let url = url_with_query(base, &borrowed);
+        // An empty href is the current URL, query included: "?" clears the query.
+        if url.is_empty() {
+            "?".to_owned()
+        } else {
+            url
+        }
     }
 }
 
@@ -1114,6 +1120,19 @@ mod tests {
         assert!(html.contains("<h2>1 call · issue = low_mos · newest 50</h2>"));
         assert!(html.contains("<a href=\"/p/\">Status</a>"));
         assert!(!html.contains("refresh"));
+    }
+
+    #[test]
+    fn without_a_calls_path_the_filter_links_are_relative_queries() {
+        let mut links = links();
+        links.calls = None;
+        let filters = CallsFilters {
+            status: Some("busy".into()),
+            ..CallsFilters::default()
+        };
+        let html = render_calls_page(&links, &[], &filters);
+        assert!(html.contains("<b>Status</b><a href=\"?\">all</a>"));
+        assert!(html.contains("<a href=\"?issue=any&amp;status=busy\">any</a>"));
     }
 
     #[test]
