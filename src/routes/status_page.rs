@@ -15,7 +15,7 @@ use super::html::{escape, page, url_with_query};
 pub struct StatusSnapshot {
     pub version: String,
     pub links: Links,
-    /// How the counts' window reads in a sentence, e.g. "last 5 minutes".
+    /// The counts' window as it reads after "in the", e.g. "last 5 minutes".
     pub window: String,
     /// Calls with a terminal event in the window.
     pub calls_ended: u64,
@@ -229,9 +229,15 @@ fn banner(s: &StatusSnapshot) -> String {
         .map(|(_, _, n, _)| share_level(*n, s.calls_with_media))
         .max()
         .unwrap_or(Level::None);
-    let named: Vec<String> = issues
+    // The issues at the worst level; `any` only when it alone is there (say,
+    // 6% low MOS and 6% high loss in different calls make 12% with any).
+    let at_worst: Vec<_> = issues
         .iter()
-        .filter(|(name, _, n, _)| *name != "any" && share_level(*n, s.calls_with_media) == worst)
+        .filter(|(_, _, n, _)| share_level(*n, s.calls_with_media) == worst)
+        .collect();
+    let named: Vec<String> = at_worst
+        .iter()
+        .filter(|(name, ..)| *name != "any" || at_worst.len() == 1)
         .map(|(_, label, n, _)| {
             format!("{} in {}", lowercase(label), share(*n, s.calls_with_media))
         })
@@ -566,7 +572,8 @@ fn latest_calls_section(rows: &[CallRow], links: &Links) -> String {
 
 const TABLE_HEAD: &str = "<thead><tr><th>Received</th><th>Call SID</th><th>Status</th>\
     <th>Direction</th><th class=\"num\">SIP</th><th class=\"num\">Duration</th>\
-    <th class=\"num\">MOS</th><th class=\"num\">Loss</th><th class=\"num\">Jitter var.</th>\
+    <th class=\"num\">MOS</th><th class=\"num\">Loss</th>\
+    <th class=\"num\" title=\"AudioInJitterMaxVariance, ms²\">Jitter var.</th>\
     <th class=\"num\">Post-dial</th><th class=\"num\">Answer</th><th>Issues</th></tr></thead>\n";
 
 /// The calls as a table; with `base` (the `/calls` view), status, direction
@@ -600,24 +607,21 @@ fn call_row(row: &CallRow, base: Option<&str>, filters: &CallsFilters) -> String
         link("status", &row.status, if failed { "bad" } else { "" }),
         link("direction", &row.direction, ""),
         row.sip_result_code.as_deref().map_or("–".into(), escape),
-        number_cell(row.duration_seconds, false, |v| format!(
-            "{} s",
-            trimmed(v, 1)
-        )),
+        number_cell(row.duration_seconds, false, seconds),
         number_cell(row.mos, has("low_mos"), |v| format!("{v:.2}")),
         number_cell(row.packet_loss_ratio, has("high_packet_loss"), percent),
-        number_cell(row.jitter_max_variance, has("high_jitter"), |v| trimmed(
-            v, 1
-        )),
-        number_cell(row.post_dial_delay_seconds, false, |v| format!(
-            "{} s",
-            trimmed(v, 1)
-        )),
-        number_cell(row.answer_delay_seconds, false, |v| format!(
-            "{} s",
-            trimmed(v, 1)
-        )),
+        number_cell(row.jitter_max_variance, has("high_jitter"), variance),
+        number_cell(row.post_dial_delay_seconds, false, seconds),
+        number_cell(row.answer_delay_seconds, false, seconds),
     )
+}
+
+fn variance(v: f64) -> String {
+    trimmed(v, 1)
+}
+
+fn seconds(v: f64) -> String {
+    format!("{} s", trimmed(v, 1))
 }
 
 /// An RFC 3339 time with its date muted: the time is what tells rows apart.
