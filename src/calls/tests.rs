@@ -320,6 +320,22 @@ fn calls_older_than_max_age_are_forgotten_as_unfinished_at_expiry() {
 }
 
 #[test]
+fn calls_that_ended_are_never_forgotten_for_their_age() {
+    let mut c = Calls::new(CallsConfig {
+        max_age: Duration::from_secs(10),
+        ..CallsConfig::default()
+    });
+    c.send_at(0, event("CA1", CallStatus::Initiated, ts(0)));
+    c.send_at(1, event("CA1", CallStatus::Completed, ts(1)));
+    c.send_at(2, event("CA2", CallStatus::Initiated, ts(2)));
+    assert!(c.table.expire(c.start + Duration::from_secs(11)).is_empty());
+    let gone = c.table.expire(c.start + Duration::from_secs(12));
+    assert_eq!(unfinished(&gone), [("outbound-api", "max_age", 1)]);
+    assert!(c.table.is_empty());
+    assert!(c.table.expire(c.start + Duration::from_secs(99)).is_empty());
+}
+
+#[test]
 fn a_call_forgotten_for_its_age_still_counts_its_end_and_nothing_else() {
     let mut c = Calls::new(CallsConfig {
         max_age: Duration::from_secs(10),
