@@ -6,6 +6,7 @@
 //! `signature` (verify) → `domain::StatusEvent` (parse) → `dedupe` →
 //! `recorder` (record) → `routes::metrics` (render).
 
+pub mod calls;
 pub mod configuration;
 pub mod dedupe;
 pub mod demo;

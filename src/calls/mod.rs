@@ -1,0 +1,100 @@
+//! Per-call state (issue 10): what a call's history tells that a single
+//! callback cannot: setup delays, calls in progress, calls whose terminal
+//! callback never came, quality issues, and the list of the latest bad calls.
+//!
+//! Plain data in ([`CallEvent`]), plain data out ([`Effects`]): no metric
+//! types and no HTTP here, so the recorder and the routes decide how to
+//! expose it. The caller owns the locking (one `Mutex` around a
+//! [`CallTable`]) and the duplicate suppression: every event given to
+//! [`CallTable::record`] must be accepted and not an exact retry.
+
+mod quality;
+mod query;
+mod recent;
+mod stamps;
+mod table;
+
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::domain::{CallStatus, Direction};
+
+pub use quality::{Issue, Issues, Thresholds};
+pub use query::{CallsQuery, QueryError};
+pub use recent::{CallsPage, RecentCall, RecentCalls, RecordedNumbers};
+pub use table::{CallTable, CallView, Effects, Terminal, Unfinished, UnfinishedReason};
+
+/// One accepted, non-duplicate status callback, as the call table needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct CallEvent<'a> {
+    pub account_sid: &'a str,
+    pub call_sid: &'a str,
+    pub status: CallStatus,
+    pub direction: Direction,
+    /// The payload's Timestamp: `None` when absent, `Some(Err(()))` when
+    /// unparseable (the caller has counted it invalid already), `Some(Ok(t))`.
+    pub timestamp: Option<Result<OffsetDateTime, ()>>,
+    /// Read on terminal events only.
+    pub quality: Quality,
+    /// Kept only with `include_numbers`.
+    pub numbers: Numbers<'a>,
+}
+
+/// Valid readings of a terminal event; `None` when absent or invalid.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Quality {
+    pub mos: Option<f64>,
+    pub media_packets: Option<f64>,
+    pub skipped_packets: Option<f64>,
+    /// AudioInJitterMaxVariance, in ms².
+    pub jitter_max_variance: Option<f64>,
+    /// A SipResultCode from 100 to 699; anything else is `None`.
+    pub sip_result_code: Option<u16>,
+    /// CallDuration.
+    pub duration_seconds: Option<f64>,
+}
+
+/// Personal data of a call: phone numbers and the caller's name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Numbers<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub forwarded_from: Option<&'a str>,
+    pub caller_name: Option<&'a str>,
+}
+
+/// The knobs of per-call state; `Default` gives the documented defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallsConfig {
+    /// `--calls.capacity`: calls in progress kept at most.
+    pub capacity: usize,
+    /// `--calls.max-age`: a call in progress is forgotten (unfinished) this
+    /// long after its first event was received.
+    pub max_age: Duration,
+    /// Calls that ended, or were forgotten, whose timestamps are kept so a
+    /// late event still completes a delay and never revives the call. Outside
+    /// `capacity`; the oldest is dropped first.
+    pub finished_capacity: usize,
+    /// `--calls.recent`: length of the list of the latest bad calls.
+    pub recent: usize,
+    /// `--calls.include-numbers`.
+    pub include_numbers: bool,
+    pub thresholds: Thresholds,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        CallsConfig {
+            capacity: 100_000,
+            max_age: Duration::from_secs(5 * 3600),
+            finished_capacity: 100_000,
+            recent: 500,
+            include_numbers: false,
+            thresholds: Thresholds::default(),
+        }
+    }
+}

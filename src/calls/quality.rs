@@ -1,0 +1,236 @@
+//! Quality issues of a terminal call, after Twilio Voice Insights' call tags.
+
+use super::Quality;
+
+/// The `issue` label values: three issues and `any` (at least one of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Issue {
+    LowMos,
+    HighPacketLoss,
+    HighJitter,
+    Any,
+}
+
+impl Issue {
+    pub const ALL: [Issue; 4] = [
+        Issue::LowMos,
+        Issue::HighPacketLoss,
+        Issue::HighJitter,
+        Issue::Any,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Issue::LowMos => "low_mos",
+            Issue::HighPacketLoss => "high_packet_loss",
+            Issue::HighJitter => "high_jitter",
+            Issue::Any => "any",
+        }
+    }
+
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Exact label value, `any` included.
+    pub fn parse(s: &str) -> Option<Issue> {
+        Self::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Issue::Any => 0,
+            _ => 1 << self as u8,
+        }
+    }
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The issues one call has, as a set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Issues(u8);
+
+impl Issues {
+    pub fn of(issues: &[Issue]) -> Issues {
+        Issues(issues.iter().fold(0, |bits, i| bits | i.bit()))
+    }
+
+    fn with(self, issue: Issue, held: bool) -> Issues {
+        if held {
+            Issues(self.0 | issue.bit())
+        } else {
+            self
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `Any` is in every non-empty set.
+    pub fn contains(self, issue: Issue) -> bool {
+        match issue {
+            Issue::Any => !self.is_empty(),
+            _ => self.0 & issue.bit() != 0,
+        }
+    }
+
+    /// The issues held, without `any`, in label order: the `/calls` list.
+    pub fn named(self) -> impl Iterator<Item = Issue> {
+        Issue::ALL[..3]
+            .iter()
+            .copied()
+            .filter(move |i| self.contains(*i))
+    }
+
+    /// Every `issue` label to count once for this call: the issues held and
+    /// `any` when there is at least one.
+    pub fn labels(self) -> impl Iterator<Item = Issue> {
+        Issue::ALL.into_iter().filter(move |i| self.contains(*i))
+    }
+}
+
+/// `--quality.*` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// `low_mos` when MOS ≤ this.
+    pub low_mos: f64,
+    /// `high_packet_loss` when skipped / (media + skipped) > this.
+    pub high_packet_loss: f64,
+    /// `high_jitter` when AudioInJitterMaxVariance (ms²) > this.
+    pub high_jitter_variance: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            low_mos: 3.5,
+            high_packet_loss: 0.05,
+            // A 30 ms deviation, squared.
+            high_jitter_variance: 900.0,
+        }
+    }
+}
+
+/// What a terminal event says about its call's audio.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Assessment {
+    /// AudioInMediaPacketCount > 0.
+    pub with_media: bool,
+    pub issues: Issues,
+    /// The readings below are `None` without media: MOS and jitter are then
+    /// placeholders, as the recorder treats them.
+    pub mos: Option<f64>,
+    pub packet_loss_ratio: Option<f64>,
+    pub jitter_max_variance: Option<f64>,
+}
+
+impl Thresholds {
+    pub(super) fn assess(&self, q: &Quality) -> Assessment {
+        let Some(media) = q.media_packets.filter(|m| *m > 0.0) else {
+            return Assessment::default();
+        };
+        let loss = q.skipped_packets.map(|s| s / (media + s));
+        let jitter = q.jitter_max_variance;
+        let issues = Issues::default()
+            .with(Issue::LowMos, q.mos.is_some_and(|m| m <= self.low_mos))
+            .with(
+                Issue::HighPacketLoss,
+                loss.is_some_and(|l| l > self.high_packet_loss),
+            )
+            .with(
+                Issue::HighJitter,
+                jitter.is_some_and(|j| j > self.high_jitter_variance),
+            );
+        Assessment {
+            with_media: true,
+            issues,
+            mos: q.mos,
+            packet_loss_ratio: loss,
+            jitter_max_variance: jitter,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audio(media: f64, skipped: f64, mos: f64, jitter: f64) -> Quality {
+        Quality {
+            mos: Some(mos),
+            media_packets: Some(media),
+            skipped_packets: Some(skipped),
+            jitter_max_variance: Some(jitter),
+            ..Quality::default()
+        }
+    }
+
+    fn issues(q: &Quality) -> Vec<&'static str> {
+        Thresholds::default()
+            .assess(q)
+            .issues
+            .labels()
+            .map(Issue::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn each_threshold_is_inclusive_for_mos_and_strict_for_loss_and_jitter() {
+        assert_eq!(issues(&audio(95.0, 5.0, 3.5, 900.0)), ["low_mos", "any"]);
+        assert_eq!(issues(&audio(95.0, 5.0, 3.51, 900.0)), Vec::<&str>::new());
+        assert_eq!(
+            issues(&audio(94.0, 6.0, 4.4, 900.5)),
+            ["high_packet_loss", "high_jitter", "any"]
+        );
+    }
+
+    #[test]
+    fn a_call_without_media_has_no_issue_and_no_readings() {
+        for media in [None, Some(0.0)] {
+            let q = Quality {
+                media_packets: media,
+                ..audio(0.0, 50.0, 1.0, 5000.0)
+            };
+            assert_eq!(Thresholds::default().assess(&q), Assessment::default());
+        }
+    }
+
+    #[test]
+    fn invalid_readings_raise_no_issue() {
+        let q = Quality {
+            media_packets: Some(100.0),
+            ..Quality::default()
+        };
+        let a = Thresholds::default().assess(&q);
+        assert!(a.with_media);
+        assert!(a.issues.is_empty());
+        assert_eq!(a.packet_loss_ratio, None);
+    }
+
+    #[test]
+    fn the_loss_ratio_counts_skipped_packets_over_all_expected() {
+        let a = Thresholds::default().assess(&audio(300.0, 100.0, 4.0, 1.0));
+        assert_eq!(a.packet_loss_ratio, Some(0.25));
+        assert_eq!(
+            a.issues.named().collect::<Vec<_>>(),
+            [Issue::HighPacketLoss]
+        );
+    }
+
+    #[test]
+    fn issue_names_parse_exactly_and_any_is_implied() {
+        assert_eq!(Issue::parse("high_jitter"), Some(Issue::HighJitter));
+        assert_eq!(Issue::parse("any"), Some(Issue::Any));
+        assert_eq!(Issue::parse("High_Jitter"), None);
+        assert!(!Issues::default().contains(Issue::Any));
+        assert!(Issues::of(&[Issue::LowMos]).contains(Issue::Any));
+        assert_eq!(Issues::of(&[Issue::Any]), Issues::default());
+    }
+}

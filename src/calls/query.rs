@@ -1,0 +1,210 @@
+//! The filters of `GET /calls`: `issue=`, `direction=`, `status=` (AND),
+//! then `limit=`.
+
+use std::fmt;
+
+use super::{Issue, RecentCall};
+use crate::domain::{CallStatus, Direction};
+
+/// Statuses a listed call can have: the terminal ones.
+const STATUSES: [CallStatus; 5] = [
+    CallStatus::Completed,
+    CallStatus::Busy,
+    CallStatus::Failed,
+    CallStatus::NoAnswer,
+    CallStatus::Canceled,
+];
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallsQuery {
+    pub issue: Option<Issue>,
+    pub direction: Option<Direction>,
+    pub status: Option<CallStatus>,
+    pub limit: Option<usize>,
+}
+
+/// Why a query string was refused, in one line (for a 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError(String);
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+fn one_of<T: Copy>(
+    name: &str,
+    value: &str,
+    choices: &[T],
+    text: impl Fn(T) -> &'static str,
+) -> Result<T, QueryError> {
+    choices
+        .iter()
+        .copied()
+        .find(|c| text(*c) == value)
+        .ok_or_else(|| {
+            let names: Vec<_> = choices.iter().map(|c| text(*c)).collect();
+            QueryError(format!(
+                "{name}={value:?} is not one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), QueryError> {
+    if slot.replace(value).is_some() {
+        return Err(QueryError(format!("{name}= is given more than once")));
+    }
+    Ok(())
+}
+
+impl CallsQuery {
+    /// Parses the query string of a request (without the `?`). Parameters
+    /// other than the four are ignored, so links may carry their own.
+    pub fn parse(query: Option<&str>) -> Result<Self, QueryError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+            .map_err(|e| QueryError(format!("the query string cannot be decoded: {e}")))?;
+        let mut q = CallsQuery::default();
+        for (name, value) in &pairs {
+            match name.as_str() {
+                "issue" => {
+                    let issue = one_of("issue", value, &Issue::ALL, Issue::as_str)?;
+                    set_once(&mut q.issue, name, issue)?;
+                }
+                "direction" => {
+                    let d = one_of("direction", value, Direction::ALL, Direction::as_str)?;
+                    set_once(&mut q.direction, name, d)?;
+                }
+                "status" => {
+                    let s = one_of("status", value, &STATUSES, CallStatus::as_str)?;
+                    set_once(&mut q.status, name, s)?;
+                }
+                "limit" => set_once(&mut q.limit, name, parse_limit(value)?)?,
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
+
+    pub fn matches(&self, call: &RecentCall) -> bool {
+        self.issue.is_none_or(|i| call.issues.contains(i))
+            && self.direction.is_none_or(|d| call.direction == d)
+            && self.status.is_none_or(|s| call.status == s)
+    }
+}
+
+fn parse_limit(value: &str) -> Result<usize, QueryError> {
+    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    match value.parse() {
+        Ok(n) if digits => Ok(n),
+        _ => Err(QueryError(format!(
+            "limit={value:?} is not a whole number from 0 to {}",
+            usize::MAX
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(query: &str) -> String {
+        CallsQuery::parse(Some(query)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn no_query_selects_everything() {
+        assert_eq!(CallsQuery::parse(None), Ok(CallsQuery::default()));
+        assert_eq!(CallsQuery::parse(Some("")), Ok(CallsQuery::default()));
+    }
+
+    #[test]
+    fn every_filter_parses_its_exact_label_values() {
+        let q = CallsQuery::parse(Some(
+            "issue=any&direction=outbound-api&status=no-answer&limit=20&utm=x",
+        ))
+        .unwrap();
+        assert_eq!(
+            q,
+            CallsQuery {
+                issue: Some(Issue::Any),
+                direction: Some(Direction::OutboundApi),
+                status: Some(CallStatus::NoAnswer),
+                limit: Some(20),
+            }
+        );
+        let q = CallsQuery::parse(Some("issue=high_packet_loss&direction=other&limit=0"));
+        assert_eq!(q.unwrap().issue, Some(Issue::HighPacketLoss));
+        let q = CallsQuery::parse(Some("status=%63ompleted")).unwrap();
+        assert_eq!(q.status, Some(CallStatus::Completed));
+    }
+
+    #[test]
+    fn unknown_values_are_refused_with_the_choices() {
+        assert_eq!(
+            err("issue=low-mos"),
+            "issue=\"low-mos\" is not one of low_mos, high_packet_loss, high_jitter, any"
+        );
+        assert_eq!(
+            err("direction=Inbound"),
+            "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, other"
+        );
+        assert_eq!(
+            err("status=ringing"),
+            "status=\"ringing\" is not one of completed, busy, failed, no-answer, canceled"
+        );
+        assert_eq!(
+            err("issue="),
+            "issue=\"\" is not one of low_mos, high_packet_loss, high_jitter, any"
+        );
+    }
+
+    #[test]
+    fn a_limit_must_be_plain_digits_that_fit() {
+        for bad in [
+            "",
+            "-1",
+            "+5",
+            "1.5",
+            " 3",
+            "ten",
+            "99999999999999999999999",
+        ] {
+            let e = err(&format!(
+                "limit={}",
+                bad.replace('+', "%2B").replace(' ', "%20")
+            ));
+            assert_eq!(
+                e,
+                format!(
+                    "limit={bad:?} is not a whole number from 0 to {}",
+                    usize::MAX
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_filter_given_twice_is_refused() {
+        assert_eq!(err("limit=1&limit=2"), "limit= is given more than once");
+        assert_eq!(err("issue=any&issue=any"), "issue= is given more than once");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_become_an_unknown_value() {
+        assert_eq!(
+            err("status=%FF"),
+            "status=\"\u{fffd}\" is not one of completed, busy, failed, no-answer, canceled"
+        );
+        assert_eq!(
+            err("direction=a%0Ab"),
+            format!(
+                "direction=\"a\\nb\" is not one of {}",
+                "inbound, outbound-api, outbound-dial, other"
+            )
+        );
+    }
+}
