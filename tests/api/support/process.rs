@@ -16,7 +16,7 @@ pub fn free_port() -> u16 {
 /// `signalwire-exporter` listening on loopback, killed on drop if still
 /// running.
 pub struct Exporter {
-    pub child: Child,
+    child: Child,
     pub addr: SocketAddr,
     stderr_path: std::path::PathBuf,
 }
