@@ -44,24 +44,16 @@ async fn raw_signed(
     signed: &Signed,
     chunk: Option<usize>,
 ) -> RawResponse {
-    let sig = ("X-SignalWire-Signature", signed.signature.as_str());
-    let ct = ("Content-Type", FORM);
     let request = match chunk {
-        None => {
-            let len = signed.body.len().to_string();
-            let h = head(
-                "POST",
-                "/status-callback",
-                &[ct, ("Content-Length", &len), sig],
-            );
-            [format!("{h}\r\n").into_bytes(), signed.body.clone()].concat()
-        }
+        None => [signed.raw_head().into_bytes(), signed.body.clone()].concat(),
         Some(n) => {
-            let h = head(
-                "POST",
-                "/status-callback",
-                &[ct, ("Transfer-Encoding", "chunked"), sig],
-            );
+            let sig = ("X-SignalWire-Signature", signed.signature.as_str());
+            let framing = [
+                ("Content-Type", FORM),
+                ("Transfer-Encoding", "chunked"),
+                sig,
+            ];
+            let h = head("POST", "/status-callback", &framing);
             [format!("{h}\r\n").into_bytes(), chunked(&signed.body, n)].concat()
         }
     };

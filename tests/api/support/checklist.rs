@@ -1,13 +1,26 @@
 //! Soft assertions for table-driven tests.
 
 use std::fmt::{Debug, Display};
+use std::panic::Location;
 
 /// Collects failed checks and fails once when dropped, listing them all, so
 /// that one wrong row of a table does not hide the others. It cannot be
 /// forgotten: dropping it is the assertion.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Checklist {
     failures: Vec<String>,
+    /// Where the test made it: a panic in `drop` would name this file.
+    made_at: &'static Location<'static>,
+}
+
+impl Default for Checklist {
+    #[track_caller]
+    fn default() -> Self {
+        Checklist {
+            failures: Vec::new(),
+            made_at: Location::caller(),
+        }
+    }
 }
 
 impl Checklist {
@@ -29,8 +42,9 @@ impl Drop for Checklist {
     fn drop(&mut self) {
         if !self.failures.is_empty() && !std::thread::panicking() {
             panic!(
-                "{} check(s) failed:\n  {}",
+                "{} check(s) failed (checklist of {}):\n  {}",
                 self.failures.len(),
+                self.made_at,
                 self.failures.join("\n  ")
             );
         }

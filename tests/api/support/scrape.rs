@@ -108,6 +108,7 @@ impl Metrics {
 
     /// Checks every row `(name, labels, expected)` and fails once, listing
     /// every series that is missing or has another value.
+    #[track_caller]
     pub fn check(&self, rows: &[Row]) {
         let mut checks = Checklist::default();
         for (name, labels, want) in rows {
