@@ -1,211 +1,207 @@
 //! Every class of bad input: its status, its one-line reason, its outcome,
-//! and that nothing it carried is recorded.
+//! and that nothing it carried is recorded. One table, one row per class;
+//! a wrong row shows beside every other wrong row.
 
-use std::time::Duration;
+use reqwest::Method;
 
-use signalwire_exporter::configuration::Settings;
-use signalwire_exporter::domain::Params;
-use signalwire_exporter::signature::SigningKey;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use crate::support::*;
 
-use crate::helpers::*;
+struct Case {
+    what: &'static str,
+    request: Signed,
+    status: u16,
+    reason: &'static str,
+    outcome: &'static str,
+}
 
-async fn expect(response: reqwest::Response, status: u16, reason: &str) {
-    assert_eq!(response.status(), status);
-    let body = response.text().await.unwrap();
-    assert!(
-        body.ends_with('\n') && body.lines().count() == 1,
-        "not one line: {body:?}"
-    );
-    assert!(body.contains(reason), "{body:?} lacks {reason:?}");
+fn cases(app: &TestApp) -> Vec<Case> {
+    let url = app.webhook();
+    let good = Callback::completed("CA1200");
+    let form = app.signed(Wire::Form, &good);
+    let signed = |call: Callback| app.signed(Wire::Form, &call);
+    let json = |body: &str| Signed::json(&app.key, &url, body);
+    let case = |what, request, status, reason, outcome| Case {
+        what,
+        request,
+        status,
+        reason,
+        outcome,
+    };
+    Vec::from([
+        case(
+            "PUT",
+            form.clone()
+                .signature("")
+                .without_content_type()
+                .with_method(Method::PUT),
+            405,
+            "method not allowed",
+            "method_not_allowed",
+        ),
+        case(
+            "DELETE",
+            Signed::unsigned(Method::DELETE, &url, None),
+            405,
+            "method not allowed",
+            "method_not_allowed",
+        ),
+        case(
+            "text/plain",
+            form.clone().content_type("text/plain"),
+            415,
+            "unsupported content type",
+            "unsupported_media_type",
+        ),
+        case(
+            "no content type",
+            form.clone().without_content_type().signature(""),
+            415,
+            "unsupported content type",
+            "unsupported_media_type",
+        ),
+        case(
+            "over the default limit",
+            form.clone().signature("").body(vec![b'a'; 64 * 1024 + 1]),
+            413,
+            "larger than 65536 bytes",
+            "payload_too_large",
+        ),
+        case(
+            "unsigned",
+            form.clone().signature(""),
+            403,
+            "missing X-SignalWire-Signature",
+            "invalid_signature",
+        ),
+        case(
+            "not a signature",
+            form.clone().signature("AAAA"),
+            403,
+            "signature does not match",
+            "invalid_signature",
+        ),
+        // A correct signature over other values.
+        case(
+            "tampered",
+            form.clone()
+                .body(good.clone().with("AudioInMos", "1.0").form()),
+            403,
+            "signature does not match",
+            "invalid_signature",
+        ),
+        // Signed, but not an event.
+        case(
+            "no CallSid",
+            signed(good.clone().without("CallSid")),
+            400,
+            "CallSid is missing or empty",
+            "bad_request",
+        ),
+        case(
+            "empty CallStatus",
+            signed(good.clone().with("CallStatus", "")),
+            400,
+            "CallStatus is missing or empty",
+            "bad_request",
+        ),
+        // Signed JSON that is not JSON, or not an object, or not an event.
+        case(
+            "cut JSON",
+            json("{\"CallSid\":"),
+            400,
+            "not valid JSON",
+            "bad_request",
+        ),
+        case(
+            "JSON array",
+            json("[1,2]"),
+            400,
+            "must be an object",
+            "bad_request",
+        ),
+        case(
+            "JSON CallSid true",
+            json("{\"CallSid\":true,\"CallStatus\":\"completed\"}"),
+            400,
+            "CallSid is missing",
+            "bad_request",
+        ),
+        // Unsigned JSON is refused before it is parsed.
+        case(
+            "unsigned JSON",
+            json("{").signature("00"),
+            403,
+            "signature does not match",
+            "invalid_signature",
+        ),
+    ])
 }
 
 #[tokio::test]
 async fn each_bad_request_gets_its_status_reason_and_outcome_and_records_nothing() {
     let app = TestApp::spawn().await;
-    let url = app.url("/status-callback");
-    let good = completed_call("CA1200");
-    let params: Params = good.iter().copied().collect();
-    let signature = app.key.sign_form(&url, &params);
-
-    let r = app
-        .client
-        .put(&url)
-        .body(form_body(&good))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.headers()["allow"], "GET, POST");
-    expect(r, 405, "method not allowed").await;
-    let r = app.client.delete(&url).send().await.unwrap();
-    expect(r, 405, "method not allowed").await;
-
-    let r = app
-        .post(&url, Some("text/plain"), Some(&signature), form_body(&good))
-        .await;
-    expect(r, 415, "unsupported content type").await;
-    let r = app.post(&url, None, None, form_body(&good)).await;
-    expect(r, 415, "unsupported content type").await;
-
-    let r = app
-        .post(&url, Some(FORM), None, vec![b'a'; 64 * 1024 + 1])
-        .await;
-    expect(r, 413, "larger than 65536 bytes").await;
-    // Without Content-Length (chunked), the limit holds while reading.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        (0..70).map(|_| Ok(vec![b'a'; 1024])).collect();
-    let r = app
-        .post(
-            &url,
-            Some(FORM),
-            None,
-            reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
-        )
-        .await;
-    expect(r, 413, "larger than").await;
-
-    // Undecodable: 400 before the signature is even looked at.
-    let r = app
-        .post(
-            &url,
-            Some(FORM),
-            None,
-            "CallSid=%ff%fe&CallStatus=completed",
-        )
-        .await;
-    expect(r, 400, "not valid UTF-8").await;
-
-    let r = app.post(&url, Some(FORM), None, form_body(&good)).await;
-    expect(r, 403, "missing X-SignalWire-Signature").await;
-    let r = app
-        .post(&url, Some(FORM), Some("AAAA"), form_body(&good))
-        .await;
-    expect(r, 403, "signature does not match").await;
-    // A correct signature over other values.
-    let tampered = with(good.clone(), "AudioInMos", "1.0");
-    let r = app
-        .post(&url, Some(FORM), Some(&signature), form_body(&tampered))
-        .await;
-    expect(r, 403, "signature does not match").await;
-
-    // Signed, but not an event.
-    for (missing, fields) in [
-        ("CallSid", without(good.clone(), "CallSid")),
-        ("CallStatus", with(good.clone(), "CallStatus", "")),
-    ] {
-        let params: Params = fields.iter().copied().collect();
-        let r = app
-            .post(
-                &url,
-                Some(FORM),
-                Some(&app.key.sign_form(&url, &params)),
-                form_body(&fields),
-            )
-            .await;
-        expect(r, 400, &format!("{missing} is missing or empty")).await;
-    }
-
-    // Signed JSON that is not JSON, or not an object.
-    for (body, reason) in [
-        ("{\"CallSid\":", "not valid JSON"),
-        ("[1,2]", "must be an object"),
-        (
-            "{\"CallSid\":true,\"CallStatus\":\"completed\"}",
-            "CallSid is missing",
-        ),
-    ] {
-        let r = app.post_json(body).await;
-        expect(r, 400, reason).await;
-    }
-    // Unsigned JSON is refused before it is parsed.
-    let r = app.post(&url, Some(JSON), Some("00"), "{").await;
-    expect(r, 403, "signature does not match").await;
-
-    let m = app.metrics().await;
-    assert_eq!(m.sum("signalwire_call_events_total"), 0.0);
-    assert_eq!(m.sum("signalwire_audio_in_mos_count"), 0.0);
-    assert_eq!(m.outcome("method_not_allowed"), 2.0);
-    assert_eq!(m.outcome("unsupported_media_type"), 2.0);
-    assert_eq!(m.outcome("payload_too_large"), 2.0);
-    assert_eq!(m.outcome("invalid_signature"), 4.0);
-    assert_eq!(m.outcome("bad_request"), 6.0);
-    assert_eq!(m.outcome("accepted"), 0.0);
-
-    // The good event still records exactly, after all of that.
-    let r = app
-        .client
-        .post(&url)
-        .header(
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        )
-        .header("x-signalwire-signature", &signature)
-        .body(form_body(&good))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    let m = app.metrics().await;
-    assert_eq!(
-        m.value("signalwire_call_events_total", INBOUND_COMPLETED),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_packets_total", INBOUND_COMPLETED),
-        2829.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_mos_sum", INBOUND_COMPLETED),
-        4.5
-    );
-}
-
-#[tokio::test]
-async fn a_body_at_the_limit_is_read_and_one_over_is_refused() {
-    let mut settings = Settings::local(vec![SigningKey::new(KEY)]);
-    settings.max_body_bytes = 2048;
-    let app = TestApp::spawn_with(settings).await;
-    let url = app.url("/status-callback");
-    let base = form_body(&completed_call("CA1300"));
-    for (extra, status) in [(2048 - base.len(), 204), (2048 - base.len() + 1, 413)] {
-        // Pad with an ignored field to exactly the size wanted.
-        let pad = "x".repeat(extra - "&Pad=".len());
-        let body = format!("{base}&Pad={pad}");
-        let mut fields = completed_call("CA1300");
-        fields.push(("Pad", Box::leak(pad.into_boxed_str())));
-        let params: Params = fields.iter().copied().collect();
-        let r = app
-            .post(
-                &url,
-                Some(FORM),
-                Some(&app.key.sign_form(&url, &params)),
-                body.clone(),
-            )
-            .await;
-        assert_eq!(r.status(), status, "body of {} bytes", body.len());
+    let mut checks = Checklist::default();
+    for case in cases(&app) {
+        let what = case.what;
+        let before = app.metrics().await;
+        let r = app.send(&case.request).await;
+        checks.eq(format!("{what}: status"), r.status().as_u16(), case.status);
+        if case.status == 405 {
+            let allow = r
+                .headers()
+                .get("allow")
+                .map(|v| v.to_str().unwrap().to_owned());
+            checks.eq(
+                format!("{what}: Allow"),
+                allow.as_deref(),
+                Some("GET, POST"),
+            );
+        }
+        let body = r.text().await.unwrap();
+        checks.that(
+            format!("{what}: {body:?} is not one line with {:?}", case.reason),
+            body.ends_with('\n') && body.lines().count() == 1 && body.contains(case.reason),
+        );
+        let after = app.metrics().await;
+        let delta = |m: &Metrics| m.outcome(case.outcome);
+        checks.eq(
+            format!("{what}: {}", case.outcome),
+            delta(&after) - delta(&before),
+            1.0,
+        );
+        for name in [
+            "signalwire_exporter_webhooks_total",
+            "signalwire_call_events_total",
+            "signalwire_audio_in_mos_count",
+        ] {
+            let moved = after.sum(name) - before.sum(name);
+            let want = if name.ends_with("webhooks_total") {
+                1.0
+            } else {
+                0.0
+            };
+            checks.eq(format!("{what}: {name} moved"), moved, want);
+        }
     }
 }
 
 #[tokio::test]
-async fn a_slow_body_is_timed_out_with_408() {
-    let mut settings = Settings::local(vec![SigningKey::new(KEY)]);
-    settings.read_timeout = Duration::from_millis(300);
-    let app = TestApp::spawn_with(settings).await;
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    stream
-        .write_all(b"POST /status-callback HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nCallSid=")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
-        .await
-        .expect("the server answers on its own")
-        .unwrap();
-    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
-    assert!(
-        response.contains("request body not received within 300ms"),
-        "{response}"
-    );
+async fn the_good_event_still_records_exactly_after_every_bad_one() {
+    let app = TestApp::spawn().await;
+    for case in cases(&app) {
+        let r = app.send(&case.request).await;
+        assert_eq!(r.status().as_u16(), case.status, "{}", case.what);
+    }
+    let good = app
+        .signed(Wire::Form, &Callback::completed("CA1200"))
+        .content_type("application/x-www-form-urlencoded; charset=utf-8");
+    assert_eq!(app.send(&good).await.status(), 204);
     let m = app.metrics().await;
-    assert_eq!(m.outcome("bad_request"), 1.0);
+    let l = INBOUND_COMPLETED;
+    m.check(&[
+        ("signalwire_call_events_total", l, 1.0),
+        ("signalwire_audio_in_packets_total", l, 2829.0),
+        ("signalwire_audio_in_mos_sum", l, 4.5),
+    ]);
+    assert_eq!(m.outcome("accepted"), 1.0);
 }

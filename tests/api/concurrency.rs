@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::helpers::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_callbacks_are_counted_exactly() {
@@ -14,13 +14,13 @@ async fn concurrent_callbacks_are_counted_exactly() {
             let app = Arc::clone(&app);
             tokio::spawn(async move {
                 for i in 0..CALLS_PER_CLIENT {
-                    let sid: &'static str = Box::leak(format!("CA-{c}-{i}").into_boxed_str());
                     let direction = ["inbound", "outbound-api", "outbound-dial"][i % 3];
-                    let fields = with(completed_call(sid), "Direction", direction);
-                    assert_eq!(app.post_form(&fields).await.status(), 204);
+                    let call =
+                        Callback::completed(format!("CA-{c}-{i}")).with("Direction", direction);
+                    assert_eq!(app.post_form(&call).await.status(), 204);
                     // Every fifth call is delivered twice.
                     if i % 5 == 0 {
-                        assert_eq!(app.post_form(&fields).await.status(), 204);
+                        assert_eq!(app.post_form(&call).await.status(), 204);
                     }
                 }
             })
@@ -40,23 +40,13 @@ async fn concurrent_callbacks_are_counted_exactly() {
         ("outbound-api", 33.0),
         ("outbound-dial", 33.0),
     ] {
-        let l = &[("direction", direction), ("status", "completed")];
+        let l: &[(&str, &str)] = &[("direction", direction), ("status", "completed")];
         let n = per_client * CLIENTS as f64;
-        assert_eq!(m.value("signalwire_call_events_total", l), n, "{direction}");
-        assert_eq!(
-            m.value("signalwire_audio_in_packets_total", l),
-            n * 2829.0,
-            "{direction}"
-        );
-        assert_eq!(
-            m.value("signalwire_audio_in_mos_count", l),
-            n,
-            "{direction}"
-        );
-        assert_eq!(
-            m.value("signalwire_audio_in_mos_sum", l),
-            n * 4.5,
-            "{direction}"
-        );
+        m.check(&[
+            ("signalwire_call_events_total", l, n),
+            ("signalwire_audio_in_packets_total", l, n * 2829.0),
+            ("signalwire_audio_in_mos_count", l, n),
+            ("signalwire_audio_in_mos_sum", l, n * 4.5),
+        ]);
     }
 }

@@ -1,9 +1,9 @@
 //! Landing page, health, and what /metrics shows before any traffic.
 
-use crate::helpers::*;
+use crate::support::*;
 
 #[tokio::test]
-async fn fresh_exporter_exports_zeros_build_info_and_process_metrics() {
+async fn a_fresh_exporter_exports_every_closed_series_at_zero() {
     let app = TestApp::spawn().await;
     let response = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(
@@ -11,36 +11,51 @@ async fn fresh_exporter_exports_zeros_build_info_and_process_metrics() {
         "text/plain; version=0.0.4"
     );
     let m = Metrics::parse(&response.text().await.unwrap());
-    // 9 statuses x 3 directions, at zero, so rate() sees zeros.
-    assert_eq!(m.series_count("signalwire_call_events_total"), 27);
-    assert_eq!(m.sum("signalwire_call_events_total"), 0.0);
-    assert_eq!(
-        m.get(
+    let mut checks = Checklist::default();
+    // 9 statuses x 3 directions, at zero, so rate() sees zeros; call totals
+    // for the 5 terminal statuses x 3 directions.
+    for (name, series) in [
+        ("signalwire_call_events_total", 27),
+        ("signalwire_exporter_webhooks_total", 7),
+        (INVALID_FIELDS, 14),
+        (UNRECOGNIZED_VALUES, 3),
+        ("signalwire_audio_in_mos_count", 15),
+        ("signalwire_audio_in_packets_total", 15),
+    ] {
+        checks.eq(format!("{name} series"), m.series_count(name), series);
+        checks.eq(format!("{name} sum"), m.sum(name), 0.0);
+    }
+    // No series for "other" until it is seen, none for calls still ringing.
+    for (name, labels) in [
+        (
             "signalwire_call_events_total",
-            &[("direction", "other"), ("status", "completed")]
+            [("direction", "other"), ("status", "completed")],
         ),
-        None
-    );
-    assert_eq!(m.series_count("signalwire_exporter_webhooks_total"), 7);
-    assert_eq!(
-        m.series_count("signalwire_exporter_invalid_fields_total"),
-        14
-    );
-    assert_eq!(
-        m.series_count("signalwire_exporter_unrecognized_values_total"),
-        3
-    );
-    assert_eq!(
-        m.value(
+        (
+            "signalwire_audio_in_mos_count",
+            [("direction", "inbound"), ("status", "ringing")],
+        ),
+        (
+            "signalwire_audio_in_mos_count",
+            [("direction", "other"), ("status", "completed")],
+        ),
+    ] {
+        checks.eq(format!("{name}{labels:?}"), m.get(name, &labels), None);
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_exporter_exports_build_info_and_process_metrics() {
+    let app = TestApp::spawn().await;
+    let m = app.metrics().await;
+    m.check(&[
+        (
             "signalwire_exporter_build_info",
-            &[("version", env!("CARGO_PKG_VERSION"))]
+            &[("version", env!("CARGO_PKG_VERSION"))],
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_exporter_signature_validation_enabled", &[]),
-        1.0
-    );
+        ("signalwire_exporter_signature_validation_enabled", &[], 1.0),
+    ]);
     for name in [
         "process_resident_memory_bytes",
         "process_start_time_seconds",
@@ -50,28 +65,10 @@ async fn fresh_exporter_exports_zeros_build_info_and_process_metrics() {
     }
     // Whole seconds: a fresh test process may not have used one yet.
     assert!(m.value("process_cpu_seconds_total", &[]) >= 0.0);
-    // Call totals exist at zero for the 5 terminal statuses x 3 directions.
-    assert_eq!(m.series_count("signalwire_audio_in_mos_count"), 15);
-    assert_eq!(m.series_count("signalwire_audio_in_packets_total"), 15);
-    assert_eq!(m.sum("signalwire_audio_in_mos_count"), 0.0);
-    assert_eq!(
-        m.get(
-            "signalwire_audio_in_mos_count",
-            &[("direction", "inbound"), ("status", "ringing")]
-        ),
-        None
-    );
-    assert_eq!(
-        m.get(
-            "signalwire_audio_in_mos_count",
-            &[("direction", "other"), ("status", "completed")]
-        ),
-        None
-    );
 }
 
 #[tokio::test]
-async fn landing_page_links_the_endpoints_and_health_answers() {
+async fn the_landing_page_links_the_endpoints_and_health_answers() {
     let app = TestApp::spawn().await;
     let page = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), 200);

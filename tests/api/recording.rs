@@ -1,173 +1,112 @@
 //! What one accepted callback adds to /metrics, exactly.
 
-use crate::helpers::*;
+use crate::support::*;
 
+/// The series of the captured terminal event (`Callback::completed`), a
+/// row each: a wrong value shows beside every other wrong value.
 #[tokio::test]
-async fn terminal_form_event_records_every_metric_exactly() {
+async fn a_terminal_form_event_records_every_metric_exactly() {
     let app = TestApp::spawn().await;
-    let response = app.post_form(&completed_call("CA100")).await;
+    let response = app.post_form(&Callback::completed("CA100")).await;
     assert_eq!(response.status(), 204);
     assert_eq!(response.text().await.unwrap(), "");
 
     let m = app.metrics().await;
     let l = INBOUND_COMPLETED;
-    assert_eq!(m.value("signalwire_call_events_total", l), 1.0);
-    assert_eq!(m.sum("signalwire_call_events_total"), 1.0);
-    assert_eq!(m.value("signalwire_audio_in_packets_total", l), 2829.0);
-    assert_eq!(m.value("signalwire_audio_in_skipped_packets_total", l), 1.0);
-    assert_eq!(m.value("signalwire_audio_in_flushed_packets_total", l), 2.0);
-    assert_eq!(m.value("signalwire_audio_in_dtmf_packets_total", l), 4.0);
-    assert_eq!(m.value("signalwire_audio_out_packets_total", l), 2712.0);
-    assert_eq!(m.value("signalwire_audio_out_dtmf_packets_total", l), 0.0);
-    assert_eq!(
-        m.value(
-            "signalwire_sip_responses_total",
-            &[
-                ("code", "200"),
-                ("direction", "inbound"),
-                ("status", "completed")
-            ]
-        ),
-        1.0
-    );
-
-    assert_eq!(m.value("signalwire_audio_in_mos_count", l), 1.0);
-    assert_eq!(m.value("signalwire_audio_in_mos_sum", l), 4.5);
-    assert_eq!(
-        m.value("signalwire_audio_in_mos_bucket", &bucket(l, "3.5")),
-        0.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_mos_bucket", &bucket(l, "4.4")),
-        0.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_mos_bucket", &bucket(l, "4.5")),
-        1.0
-    );
-
-    // 1 lost of 2830 expected packets.
-    assert_eq!(
-        m.value("signalwire_audio_in_packet_loss_ratio_sum", l),
-        1.0 / 2830.0
-    );
-    assert_eq!(
-        m.value(
+    let sip: &[(&str, &str)] = &[
+        ("code", "200"),
+        ("direction", "inbound"),
+        ("status", "completed"),
+    ];
+    let b = |le| bucket(l, le);
+    m.check(&[
+        ("signalwire_call_events_total", l, 1.0),
+        ("signalwire_audio_in_packets_total", l, 2829.0),
+        ("signalwire_audio_in_skipped_packets_total", l, 1.0),
+        ("signalwire_audio_in_flushed_packets_total", l, 2.0),
+        ("signalwire_audio_in_dtmf_packets_total", l, 4.0),
+        ("signalwire_audio_out_packets_total", l, 2712.0),
+        ("signalwire_audio_out_dtmf_packets_total", l, 0.0),
+        ("signalwire_sip_responses_total", sip, 1.0),
+        ("signalwire_audio_in_mos_count", l, 1.0),
+        ("signalwire_audio_in_mos_sum", l, 4.5),
+        ("signalwire_audio_in_mos_bucket", &b("3.5"), 0.0),
+        ("signalwire_audio_in_mos_bucket", &b("4.4"), 0.0),
+        ("signalwire_audio_in_mos_bucket", &b("4.5"), 1.0),
+        // 1 lost of 2830 expected packets.
+        ("signalwire_audio_in_packet_loss_ratio_sum", l, 1.0 / 2830.0),
+        ("signalwire_audio_in_packet_loss_ratio_bucket", &b("0"), 0.0),
+        (
             "signalwire_audio_in_packet_loss_ratio_bucket",
-            &bucket(l, "0")
+            &b("0.001"),
+            1.0,
         ),
-        0.0
-    );
-    assert_eq!(
-        m.value(
-            "signalwire_audio_in_packet_loss_ratio_bucket",
-            &bucket(l, "0.001")
-        ),
-        1.0
-    );
-
-    assert_eq!(
-        m.value("signalwire_audio_in_jitter_max_variance_sum", l),
-        85.95
-    );
-    assert_eq!(
-        m.value(
+        ("signalwire_audio_in_jitter_max_variance_sum", l, 85.95),
+        (
             "signalwire_audio_in_jitter_max_variance_bucket",
-            &bucket(l, "50")
+            &b("50"),
+            0.0,
         ),
-        0.0
-    );
-    assert_eq!(
-        m.value(
+        (
             "signalwire_audio_in_jitter_max_variance_bucket",
-            &bucket(l, "100")
+            &b("100"),
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_jitter_min_variance_sum", l),
-        0.36
-    );
-    assert_eq!(
-        m.value(
+        ("signalwire_audio_in_jitter_min_variance_sum", l, 0.36),
+        (
             "signalwire_audio_in_jitter_min_variance_bucket",
-            &bucket(l, "0.1")
+            &b("0.1"),
+            0.0,
         ),
-        0.0
-    );
-    assert_eq!(
-        m.value(
+        (
             "signalwire_audio_in_jitter_min_variance_bucket",
-            &bucket(l, "0.5")
+            &b("0.5"),
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_largest_jitter_buffer_size_sum", l),
-        3.0
-    );
-    assert_eq!(
-        m.value(
+        ("signalwire_audio_in_largest_jitter_buffer_size_sum", l, 3.0),
+        (
             "signalwire_audio_in_largest_jitter_buffer_size_bucket",
-            &bucket(l, "2")
+            &b("2"),
+            0.0,
         ),
-        0.0
-    );
-    assert_eq!(
-        m.value(
+        (
             "signalwire_audio_in_largest_jitter_buffer_size_bucket",
-            &bucket(l, "3")
+            &b("3"),
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_average_ptime_seconds_sum", l),
-        0.02001
-    );
-    assert_eq!(
-        m.value(
+        ("signalwire_audio_in_average_ptime_seconds_sum", l, 0.02001),
+        (
             "signalwire_audio_in_average_ptime_seconds_bucket",
-            &bucket(l, "0.019")
+            &b("0.019"),
+            0.0,
         ),
-        0.0
-    );
-    assert_eq!(
-        m.value(
+        (
             "signalwire_audio_in_average_ptime_seconds_bucket",
-            &bucket(l, "0.021")
+            &b("0.021"),
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(m.value("signalwire_call_duration_seconds_sum", l), 57.0);
-    assert_eq!(
-        m.value("signalwire_call_duration_seconds_bucket", &bucket(l, "30")),
-        0.0
-    );
-    assert_eq!(
-        m.value("signalwire_call_duration_seconds_bucket", &bucket(l, "60")),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_recording_duration_seconds_count", l),
-        0.0
-    );
-
-    // The Timestamp is from 2025: far older than the largest bucket.
-    assert_eq!(
-        m.value("signalwire_webhook_delivery_delay_seconds_count", &[]),
-        1.0
-    );
-    assert_eq!(
-        m.value(
+        ("signalwire_call_duration_seconds_sum", l, 57.0),
+        ("signalwire_call_duration_seconds_bucket", &b("30"), 0.0),
+        ("signalwire_call_duration_seconds_bucket", &b("60"), 1.0),
+        ("signalwire_recording_duration_seconds_count", l, 0.0),
+        // The Timestamp is from 2025: far older than the largest bucket.
+        ("signalwire_webhook_delivery_delay_seconds_count", &[], 1.0),
+        (
             "signalwire_webhook_delivery_delay_seconds_bucket",
-            &[("le", "3600")]
+            &[("le", "3600")],
+            0.0,
         ),
-        0.0
+    ]);
+    let mut checks = Checklist::default();
+    checks.eq(
+        "events, all series",
+        m.sum("signalwire_call_events_total"),
+        1.0,
     );
-
-    assert_eq!(m.outcome("accepted"), 1.0);
-    assert_eq!(m.sum("signalwire_exporter_invalid_fields_total"), 0.0);
-    assert_eq!(m.sum("signalwire_exporter_unrecognized_values_total"), 0.0);
+    checks.eq("accepted", m.outcome("accepted"), 1.0);
+    for name in [INVALID_FIELDS, UNRECOGNIZED_VALUES] {
+        checks.eq(name, m.sum(name), 0.0);
+    }
 }
 
 #[tokio::test]
@@ -175,12 +114,10 @@ async fn progress_events_count_but_record_no_call_totals() {
     let app = TestApp::spawn().await;
     for (seq, status) in [("0", "initiated"), ("1", "ringing"), ("2", "in-progress")] {
         // Even if a progress event carried totals, they are not final yet.
-        let fields = with(
-            with(completed_call("CA200"), "CallStatus", status),
-            "SequenceNumber",
-            seq,
-        );
-        assert_eq!(app.post_form(&fields).await.status(), 204);
+        let call = Callback::completed("CA200")
+            .with("CallStatus", status)
+            .with("SequenceNumber", seq);
+        assert_eq!(app.post_form(&call).await.status(), 204);
     }
     let m = app.metrics().await;
     for status in ["initiated", "ringing", "in-progress"] {
@@ -192,184 +129,165 @@ async fn progress_events_count_but_record_no_call_totals() {
             1.0
         );
     }
-    assert_eq!(m.sum("signalwire_audio_in_packets_total"), 0.0);
-    assert_eq!(m.sum("signalwire_audio_in_mos_count"), 0.0);
-    assert_eq!(m.sum("signalwire_sip_responses_total"), 0.0);
-    assert_eq!(m.sum("signalwire_call_duration_seconds_count"), 0.0);
+    let mut checks = Checklist::default();
+    for name in [
+        "signalwire_audio_in_packets_total",
+        "signalwire_audio_in_mos_count",
+        "signalwire_sip_responses_total",
+        "signalwire_call_duration_seconds_count",
+    ] {
+        checks.eq(name, m.sum(name), 0.0);
+    }
     // Delivery delay is observed for every accepted event.
-    assert_eq!(
+    checks.eq(
+        "delivery delays",
         m.value("signalwire_webhook_delivery_delay_seconds_count", &[]),
-        3.0
+        3.0,
     );
 }
 
 #[tokio::test]
 async fn calls_without_media_have_no_quality_observations() {
     let app = TestApp::spawn().await;
-    let fields = with(
-        with(completed_call("CA300"), "AudioInMediaPacketCount", "0"),
-        "AudioInMos",
-        "garbage",
-    );
-    let fields = with(
-        with(fields, "CallStatus", "no-answer"),
-        "SipResultCode",
-        "480",
-    );
-    assert_eq!(app.post_form(&fields).await.status(), 204);
+    let call = Callback::completed("CA300")
+        .with("AudioInMediaPacketCount", "0")
+        .with("AudioInMos", "garbage")
+        .with("CallStatus", "no-answer")
+        .with("SipResultCode", "480");
+    assert_eq!(app.post_form(&call).await.status(), 204);
     let m = app.metrics().await;
-    let l = &[("direction", "inbound"), ("status", "no-answer")];
-    assert_eq!(m.value("signalwire_audio_in_packets_total", l), 0.0);
-    assert_eq!(m.value("signalwire_audio_in_skipped_packets_total", l), 1.0);
-    assert_eq!(m.value("signalwire_audio_in_mos_count", l), 0.0);
-    assert_eq!(
-        m.value("signalwire_audio_in_packet_loss_ratio_count", l),
-        0.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_jitter_max_variance_count", l),
-        0.0
-    );
-    // MOS is not validated where it would not be recorded.
-    assert_eq!(
-        m.value(
-            "signalwire_exporter_invalid_fields_total",
-            &[("field", "AudioInMos")]
-        ),
-        0.0
-    );
-    assert_eq!(
-        m.value(
+    let l: &[(&str, &str)] = &[("direction", "inbound"), ("status", "no-answer")];
+    m.check(&[
+        ("signalwire_audio_in_packets_total", l, 0.0),
+        ("signalwire_audio_in_skipped_packets_total", l, 1.0),
+        ("signalwire_audio_in_mos_count", l, 0.0),
+        ("signalwire_audio_in_packet_loss_ratio_count", l, 0.0),
+        ("signalwire_audio_in_jitter_max_variance_count", l, 0.0),
+        // MOS is not validated where it would not be recorded.
+        (INVALID_FIELDS, &[("field", "AudioInMos")], 0.0),
+        (
             "signalwire_sip_responses_total",
             &[
                 ("code", "480"),
                 ("direction", "inbound"),
-                ("status", "no-answer")
-            ]
+                ("status", "no-answer"),
+            ],
+            1.0,
         ),
-        1.0
-    );
+    ]);
 }
 
 #[tokio::test]
 async fn invalid_fields_are_counted_and_skipped_while_the_rest_counts() {
     let app = TestApp::spawn().await;
-    let fields = completed_call("CA400");
-    let fields = with(fields, "AudioInMos", "7");
-    let fields = with(fields, "AudioInJitterMaxVariance", "NaN");
-    let fields = with(fields, "AudioInDtmfPacketCount", "-1");
-    let fields = with(fields, "CallDuration", "1e400");
-    let fields = with(fields, "Timestamp", "yesterday");
-    let fields = with(fields, "RecordingDuration", "");
-    assert_eq!(app.post_form(&fields).await.status(), 204);
+    let call = Callback::completed("CA400")
+        .with("AudioInMos", "7")
+        .with("AudioInJitterMaxVariance", "NaN")
+        .with("AudioInDtmfPacketCount", "-1")
+        .with("CallDuration", "1e400")
+        .with("Timestamp", "yesterday")
+        .with("RecordingDuration", "");
+    assert_eq!(app.post_form(&call).await.status(), 204);
 
     let m = app.metrics().await;
-    let invalid = |f| m.value("signalwire_exporter_invalid_fields_total", &[("field", f)]);
-    assert_eq!(invalid("AudioInMos"), 1.0);
-    assert_eq!(invalid("AudioInJitterMaxVariance"), 1.0);
-    assert_eq!(invalid("AudioInDtmfPacketCount"), 1.0);
-    assert_eq!(invalid("CallDuration"), 1.0);
-    assert_eq!(invalid("Timestamp"), 1.0);
-    assert_eq!(
-        invalid("RecordingDuration"),
-        0.0,
-        "empty is absent, not invalid"
-    );
-    assert_eq!(m.sum("signalwire_exporter_invalid_fields_total"), 5.0);
-
     let l = INBOUND_COMPLETED;
-    assert_eq!(m.value("signalwire_call_events_total", l), 1.0);
-    assert_eq!(m.value("signalwire_audio_in_packets_total", l), 2829.0);
-    assert_eq!(m.value("signalwire_audio_in_dtmf_packets_total", l), 0.0);
-    assert_eq!(m.value("signalwire_audio_in_mos_count", l), 0.0);
-    assert_eq!(
-        m.value("signalwire_audio_in_jitter_max_variance_count", l),
-        0.0
-    );
-    assert_eq!(
-        m.value("signalwire_audio_in_jitter_min_variance_count", l),
-        1.0
-    );
-    assert_eq!(m.value("signalwire_call_duration_seconds_count", l), 0.0);
-    assert_eq!(
-        m.value("signalwire_webhook_delivery_delay_seconds_count", &[]),
-        0.0
-    );
-
-    // An invalid media count means no quality observations and no loss ratio.
-    let fields = with(completed_call("CA401"), "AudioInMediaPacketCount", "lots");
-    assert_eq!(app.post_form(&fields).await.status(), 204);
-    let m = app.metrics().await;
-    assert_eq!(
-        m.value(
-            "signalwire_exporter_invalid_fields_total",
-            &[("field", "AudioInMediaPacketCount")]
+    m.check(&[
+        (INVALID_FIELDS, &[("field", "AudioInMos")], 1.0),
+        (
+            INVALID_FIELDS,
+            &[("field", "AudioInJitterMaxVariance")],
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(m.value("signalwire_audio_in_mos_count", l), 0.0);
-    assert_eq!(
-        m.value("signalwire_audio_in_packet_loss_ratio_count", l),
-        1.0
-    );
+        (INVALID_FIELDS, &[("field", "AudioInDtmfPacketCount")], 1.0),
+        (INVALID_FIELDS, &[("field", "CallDuration")], 1.0),
+        (INVALID_FIELDS, &[("field", "Timestamp")], 1.0),
+        // Empty is absent, not invalid.
+        (INVALID_FIELDS, &[("field", "RecordingDuration")], 0.0),
+        ("signalwire_call_events_total", l, 1.0),
+        ("signalwire_audio_in_packets_total", l, 2829.0),
+        ("signalwire_audio_in_dtmf_packets_total", l, 0.0),
+        ("signalwire_audio_in_mos_count", l, 0.0),
+        ("signalwire_audio_in_jitter_max_variance_count", l, 0.0),
+        ("signalwire_audio_in_jitter_min_variance_count", l, 1.0),
+        // Media and skipped counts are valid: the loss ratio is observed.
+        ("signalwire_audio_in_packet_loss_ratio_count", l, 1.0),
+        ("signalwire_call_duration_seconds_count", l, 0.0),
+        ("signalwire_webhook_delivery_delay_seconds_count", &[], 0.0),
+    ]);
+    assert_eq!(m.sum(INVALID_FIELDS), 5.0);
+}
+
+#[tokio::test]
+async fn an_invalid_media_count_means_no_quality_observations_and_no_loss_ratio() {
+    let app = TestApp::spawn().await;
+    let call = Callback::completed("CA401").with("AudioInMediaPacketCount", "lots");
+    assert_eq!(app.post_form(&call).await.status(), 204);
+    let m = app.metrics().await;
+    let l = INBOUND_COMPLETED;
+    m.check(&[
+        (INVALID_FIELDS, &[("field", "AudioInMediaPacketCount")], 1.0),
+        ("signalwire_audio_in_mos_count", l, 0.0),
+        ("signalwire_audio_in_jitter_max_variance_count", l, 0.0),
+        ("signalwire_audio_in_packet_loss_ratio_count", l, 0.0),
+    ]);
 }
 
 #[tokio::test]
 async fn future_timestamps_count_as_zero_delay() {
     let app = TestApp::spawn().await;
-    let fields = with(
-        completed_call("CA500"),
-        "Timestamp",
-        "Fri, 01 Jan 2100 00:00:00 +0000",
-    );
-    assert_eq!(app.post_form(&fields).await.status(), 204);
+    let call = Callback::completed("CA500").with("Timestamp", "Fri, 01 Jan 2100 00:00:00 +0000");
+    assert_eq!(app.post_form(&call).await.status(), 204);
     let m = app.metrics().await;
-    assert_eq!(
-        m.value(
+    m.check(&[
+        (
             "signalwire_webhook_delivery_delay_seconds_bucket",
-            &[("le", "0.05")]
+            &[("le", "0.05")],
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        m.value("signalwire_webhook_delivery_delay_seconds_sum", &[]),
-        0.0
-    );
+        ("signalwire_webhook_delivery_delay_seconds_sum", &[], 0.0),
+    ]);
 }
 
 #[tokio::test]
 async fn unknown_values_become_other_and_are_counted() {
     let app = TestApp::spawn().await;
-    let fields = with(completed_call("CA600"), "CallStatus", "exploded");
-    assert_eq!(app.post_form(&fields).await.status(), 204);
-    let fields = with(
-        without(completed_call("CA601"), "Direction"),
-        "SipResultCode",
-        "7xx",
-    );
-    assert_eq!(app.post_form(&fields).await.status(), 204);
-    let fields = with(
-        with(completed_call("CA602"), "Direction", "Inbound"),
-        "SipResultCode",
-        "999",
-    );
-    assert_eq!(app.post_form(&fields).await.status(), 204);
+    for call in [
+        Callback::completed("CA600").with("CallStatus", "exploded"),
+        Callback::completed("CA601")
+            .without("Direction")
+            .with("SipResultCode", "7xx"),
+        Callback::completed("CA602")
+            .with("Direction", "Inbound")
+            .with("SipResultCode", "999"),
+    ] {
+        assert_eq!(app.post_form(&call).await.status(), 204);
+    }
 
     let m = app.metrics().await;
-    assert_eq!(
-        m.value(
+    m.check(&[
+        (
             "signalwire_call_events_total",
-            &[("direction", "inbound"), ("status", "other")]
+            &[("direction", "inbound"), ("status", "other")],
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        m.value(
+        (
             "signalwire_call_events_total",
-            &[("direction", "other"), ("status", "completed")]
+            &[("direction", "other"), ("status", "completed")],
+            2.0,
         ),
-        2.0
-    );
+        (
+            "signalwire_sip_responses_total",
+            &[
+                ("code", "other"),
+                ("direction", "other"),
+                ("status", "completed"),
+            ],
+            2.0,
+        ),
+        (UNRECOGNIZED_VALUES, &[("field", "CallStatus")], 1.0),
+        (UNRECOGNIZED_VALUES, &[("field", "Direction")], 2.0),
+        (UNRECOGNIZED_VALUES, &[("field", "SipResultCode")], 2.0),
+    ]);
     // An unknown status is not terminal: no totals, no SIP code.
     assert_eq!(
         m.get(
@@ -378,26 +296,6 @@ async fn unknown_values_become_other_and_are_counted() {
         ),
         None
     );
-    assert_eq!(
-        m.value(
-            "signalwire_sip_responses_total",
-            &[
-                ("code", "other"),
-                ("direction", "other"),
-                ("status", "completed")
-            ]
-        ),
-        2.0
-    );
-    let unrecognized = |f| {
-        m.value(
-            "signalwire_exporter_unrecognized_values_total",
-            &[("field", f)],
-        )
-    };
-    assert_eq!(unrecognized("CallStatus"), 1.0);
-    assert_eq!(unrecognized("Direction"), 2.0);
-    assert_eq!(unrecognized("SipResultCode"), 2.0);
     // No payload value ever became a label value. (Sample values are not
     // checked: the delivery-delay sum can contain "999" by chance.)
     let leaked: Vec<&str> = m
@@ -410,38 +308,33 @@ async fn unknown_values_become_other_and_are_counted() {
     );
 }
 
+const STATUSES: [&str; 10] = [
+    "queued",
+    "initiated",
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+    "zzz",
+];
+const DIRECTIONS: [&str; 4] = ["inbound", "outbound-api", "outbound-dial", "zzz"];
+
 #[tokio::test]
 async fn every_label_combination_is_its_own_series() {
     let app = TestApp::spawn().await;
-    let statuses = [
-        "queued",
-        "initiated",
-        "ringing",
-        "in-progress",
-        "completed",
-        "busy",
-        "failed",
-        "no-answer",
-        "canceled",
-        "zzz",
-    ];
-    let directions = ["inbound", "outbound-api", "outbound-dial", "zzz"];
     let mut sent = 0;
-    for (i, status) in statuses.iter().enumerate() {
-        for (j, direction) in directions.iter().enumerate() {
+    for (i, status) in STATUSES.iter().enumerate() {
+        for (j, direction) in DIRECTIONS.iter().enumerate() {
             // n events for combination n, so a merged series cannot hide.
-            for k in 0..=(i * directions.len() + j) {
-                let sid: &'static str = Box::leak(format!("CA{i}-{j}-{k}").into_boxed_str());
-                let fields = with(
-                    with(
-                        with(completed_call(sid), "CallStatus", status),
-                        "Direction",
-                        direction,
-                    ),
-                    "SipResultCode",
-                    "200",
-                );
-                assert_eq!(app.post_form(&fields).await.status(), 204);
+            for k in 0..=(i * DIRECTIONS.len() + j) {
+                let call = Callback::completed(format!("CA{i}-{j}-{k}"))
+                    .with("CallStatus", *status)
+                    .with("Direction", *direction)
+                    .with("SipResultCode", "200");
+                assert_eq!(app.post_form(&call).await.status(), 204);
                 sent += 1;
             }
         }
@@ -449,35 +342,29 @@ async fn every_label_combination_is_its_own_series() {
     let m = app.metrics().await;
     assert_eq!(m.sum("signalwire_call_events_total"), f64::from(sent));
     assert_eq!(m.series_count("signalwire_call_events_total"), 40);
-    for (i, status) in statuses.iter().enumerate() {
-        for (j, direction) in directions.iter().enumerate() {
-            let status = if *status == "zzz" { "other" } else { status };
-            let direction = if *direction == "zzz" {
-                "other"
-            } else {
-                direction
-            };
-            let expected = (i * directions.len() + j + 1) as f64;
-            let l = &[("direction", direction), ("status", status)];
-            assert_eq!(
-                m.value("signalwire_call_events_total", l),
-                expected,
-                "{l:?}"
+    let mut checks = Checklist::default();
+    let other = |v: &'static str| if v == "zzz" { "other" } else { v };
+    for (i, status) in STATUSES.map(other).iter().enumerate() {
+        for (j, direction) in DIRECTIONS.map(other).iter().enumerate() {
+            let n = (i * DIRECTIONS.len() + j + 1) as f64;
+            let l = &[("direction", *direction), ("status", *status)];
+            let terminal =
+                ["completed", "busy", "failed", "no-answer", "canceled"].contains(status);
+            checks.eq(
+                format!("events {l:?}"),
+                m.get("signalwire_call_events_total", l),
+                Some(n),
             );
-            if ["completed", "busy", "failed", "no-answer", "canceled"].contains(&status) {
-                assert_eq!(
-                    m.value("signalwire_audio_in_packets_total", l),
-                    expected * 2829.0,
-                    "{l:?}"
-                );
-                assert_eq!(
-                    m.value("signalwire_audio_in_mos_count", l),
-                    expected,
-                    "{l:?}"
-                );
-            } else {
-                assert_eq!(m.get("signalwire_audio_in_packets_total", l), None, "{l:?}");
-            }
+            checks.eq(
+                format!("packets {l:?}"),
+                m.get("signalwire_audio_in_packets_total", l),
+                terminal.then_some(n * 2829.0),
+            );
+            checks.eq(
+                format!("MOS count {l:?}"),
+                m.get("signalwire_audio_in_mos_count", l),
+                terminal.then_some(n),
+            );
         }
     }
 }

@@ -2,27 +2,15 @@
 //! must answer or refuse every request cleanly and count exactly what it
 //! answered 204; the dedupe set stays bounded and evicts oldest first at scale.
 
-#[allow(dead_code)]
-mod common;
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use signalwire_exporter::configuration::Settings;
-use signalwire_exporter::dedupe::Dedupe;
-use signalwire_exporter::domain::{Params, StatusEvent};
-use signalwire_exporter::signature::SigningKey;
-use signalwire_exporter::startup::Application;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
-use common::*;
-use helpers::*;
+use crate::support::*;
 
 /// What became of one request, as its client saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,21 +51,8 @@ impl Tally {
     }
 }
 
-async fn post_signed(
-    client: &reqwest::Client,
-    url: &str,
-    key: &SigningKey,
-    fields: &[(&str, &str)],
-) -> Seen {
-    let params: Params = fields.iter().copied().collect();
-    let sent = client
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-signalwire-signature", key.sign_form(url, &params))
-        .body(form_body(fields))
-        .send()
-        .await;
-    match sent {
+async fn post_signed(client: &reqwest::Client, request: &Signed) -> Seen {
+    match request.request(client).send().await {
         Err(e) if e.is_connect() => Seen::Refused,
         Err(_) => Seen::FailedBeforeResponse,
         Ok(response) => {
@@ -113,8 +88,9 @@ fn load(
                 let url = format!("http://{addr}/status-callback");
                 let mut seen = Vec::new();
                 for i in 0..max_each {
-                    let sid: &'static str = Box::leak(format!("CA-{tag}-{c}-{i}").into_boxed_str());
-                    let s = post_signed(&client, &url, &key, &completed_call(sid)).await;
+                    let call = Callback::completed(format!("CA-{tag}-{c}-{i}"));
+                    let request = Signed::callback(&key, &url, Wire::Form, &call);
+                    let s = post_signed(&client, &request).await;
                     seen.push(s);
                     match s {
                         Seen::NoContent => {
@@ -139,9 +115,9 @@ async fn wait_for(answered: &AtomicUsize, n: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_under_load_counts_exactly_what_it_answered() {
+async fn a_shutdown_under_load_counts_exactly_what_it_answered() {
     const CLIENTS: usize = 8;
-    let mut settings = Settings::local(vec![SigningKey::new(KEY)]);
+    let mut settings = settings();
     settings.shutdown_timeout = Duration::from_secs(5);
     let app = Application::build(&settings).await.unwrap();
     let addr = app.local_addr();
@@ -188,7 +164,7 @@ async fn shutdown_under_load_counts_exactly_what_it_answered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_under_load_drains_and_exits_zero() {
+async fn sigterm_under_load_drains_and_exits_zero_on_the_real_binary() {
     const KEY_TEXT: &str = "sigterm-key";
     const CLIENTS: usize = 4;
     let mut exporter = Exporter::start(KEY_TEXT, None, &["--web.shutdown-timeout", "5s"]).await;
@@ -197,21 +173,12 @@ async fn sigterm_under_load_drains_and_exits_zero() {
 
     // A request in flight across the signal: head and half its body now,
     // the rest after SIGTERM. The drain must let it finish with 204.
-    let fields = completed_call("CA-INFLIGHT");
-    let body = form_body(&fields);
-    let url = format!("http://{addr}/status-callback");
-    let params: Params = fields.iter().copied().collect();
-    let signature = key.sign_form(&url, &params);
+    let call = Callback::completed("CA-INFLIGHT");
+    let signed = Signed::callback(&key, &exporter.url("/status-callback"), Wire::Form, &call);
     let mut inflight = TcpStream::connect(addr).await.unwrap();
-    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+    let (first, rest) = signed.body.split_at(signed.body.len() / 2);
     inflight
-        .write_all(
-            format!(
-                "POST /status-callback HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nX-SignalWire-Signature: {signature}\r\n\r\n",
-                body.len()
-            )
-            .as_bytes(),
-        )
+        .write_all(signed.raw_head().as_bytes())
         .await
         .unwrap();
     inflight.write_all(first).await.unwrap();
@@ -257,7 +224,7 @@ async fn sigterm_under_load_drains_and_exits_zero() {
     assert!(tally.no_content >= 100);
 }
 
-fn event_id(call: &str) -> signalwire_exporter::domain::EventId {
+fn event_id(call: &str) -> EventId {
     StatusEvent::parse(
         &[
             ("CallSid", call),
@@ -272,7 +239,7 @@ fn event_id(call: &str) -> signalwire_exporter::domain::EventId {
 }
 
 #[test]
-fn dedupe_at_capacity_evicts_oldest_first_at_scale() {
+fn the_dedupe_set_at_capacity_evicts_oldest_first_at_scale() {
     const CAP: usize = 20_000;
     let d = Dedupe::new(CAP, Duration::from_secs(3600));
     let t = std::time::Instant::now();

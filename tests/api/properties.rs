@@ -4,12 +4,6 @@
 //! checked through the router in-process (`oneshot`, a fresh state per case)
 //! and over real HTTP (one server, deltas).
 
-#[allow(dead_code)]
-mod common;
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
@@ -17,15 +11,10 @@ use axum::http::{Method, Request};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use signalwire_exporter::configuration::Settings;
-use signalwire_exporter::domain::{Params, StatusEvent};
-use signalwire_exporter::recorder::Recorder;
-use signalwire_exporter::routes::{router, AppState};
-use signalwire_exporter::signature::SigningKey;
 use time::OffsetDateTime;
 use tower::ServiceExt;
 
-use helpers::*;
+use crate::support::*;
 
 fn config(cases: u32) -> Config {
     Config {
@@ -59,19 +48,14 @@ fn payload_bytes() -> impl Strategy<Value = Vec<u8>> {
                         pairs.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
                     format!("{{{}}}", body.join(",")).into_bytes()
                 } else {
-                    pairs
-                        .iter()
-                        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                        .collect::<Vec<_>>()
-                        .join("&")
-                        .into_bytes()
+                    Callback::of(pairs).form().into_bytes()
                 }
             }),
     ]
 }
 
 #[test]
-fn decoding_any_bytes_never_panics() {
+fn decoding_and_recording_any_bytes_never_panics() {
     let recorder = Recorder::new(true);
     let now = OffsetDateTime::now_utc();
     TestRunner::new(config(2048))
@@ -96,7 +80,7 @@ fn decoding_any_bytes_never_panics() {
 /// valid UTF-8, and refuses exactly the inputs that parser would have had to
 /// patch with U+FFFD.
 #[test]
-fn form_decoding_matches_the_whatwg_parser() {
+fn form_decoding_agrees_with_the_whatwg_parser() {
     TestRunner::new(config(2048))
         .run(&payload_bytes(), |bytes| {
             let reference: Vec<(String, String)> =
@@ -122,23 +106,16 @@ fn form_decoding_matches_the_whatwg_parser() {
         .unwrap();
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Form,
-    Json,
-    Get,
-}
-
 /// Any request to the webhook through the real router: one of its
 /// documented statuses, never a panic.
 #[test]
 fn any_request_through_the_router_gets_a_documented_status() {
     let rt = current_thread();
-    let mut settings = Settings::local(vec![SigningKey::new(KEY)]);
+    let mut settings = settings();
     settings.max_body_bytes = 1024;
     let app = router(&settings, AppState::new(&settings));
     let strategy = (
-        prop_oneof![Just(Kind::Form), Just(Kind::Json), Just(Kind::Get)],
+        prop_oneof![Just(Wire::Form), Just(Wire::Json), Just(Wire::Get)],
         payload_bytes(),
         proptest::option::of("[ -~]{0,200}"),
         proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64)),
@@ -160,11 +137,11 @@ fn any_request_through_the_router_gets_a_documented_status() {
             };
             let mut b = Request::builder().uri(&target).header("host", "prop.local");
             b = match kind {
-                Kind::Get => b.method(Method::GET),
-                Kind::Form => b
+                Wire::Get => b.method(Method::GET),
+                Wire::Form => b
                     .method(Method::POST)
                     .header("content-type", "application/x-www-form-urlencoded"),
-                Kind::Json => b
+                Wire::Json => b
                     .method(Method::POST)
                     .header("content-type", "application/json"),
             };
@@ -202,7 +179,7 @@ struct Event {
     mos: Option<u32>,
     duration: u32,
     sip: u16,
-    encoding: Kind,
+    encoding: Wire,
 }
 
 fn terminal_event() -> impl Strategy<Value = Event> {
@@ -221,7 +198,7 @@ fn terminal_event() -> impl Strategy<Value = Event> {
         proptest::option::of(100..=500u32),
         0..=86_400u32,
         100..=699u16,
-        prop_oneof![Just(Kind::Form), Just(Kind::Json), Just(Kind::Get)],
+        prop_oneof![Just(Wire::Form), Just(Wire::Json), Just(Wire::Get)],
     )
         .prop_map(
             |(
@@ -256,33 +233,24 @@ impl Event {
         self.mos.map(|m| format!("{}.{:02}", m / 100, m % 100))
     }
 
-    fn fields(&self, call_sid: &str) -> Vec<(String, String)> {
-        let mut f = vec![
-            ("CallSid".to_owned(), call_sid.to_owned()),
-            ("CallStatus".to_owned(), self.status.to_owned()),
-            ("Direction".to_owned(), self.direction.to_owned()),
-            ("AudioInMediaPacketCount".to_owned(), self.media.to_string()),
-            (
-                "AudioInSkipPacketCount".to_owned(),
-                self.skipped.to_string(),
-            ),
-            (
-                "AudioInFlushPacketCount".to_owned(),
-                self.flushed.to_string(),
-            ),
-            ("AudioInDtmfPacketCount".to_owned(), self.dtmf.to_string()),
-            ("AudioOutMediaPacketCount".to_owned(), self.out.to_string()),
-            (
-                "AudioOutDtmfPacketCount".to_owned(),
-                self.out_dtmf.to_string(),
-            ),
-            ("CallDuration".to_owned(), self.duration.to_string()),
-            ("SipResultCode".to_owned(), self.sip.to_string()),
-        ];
-        if let Some(m) = self.mos_text() {
-            f.push(("AudioInMos".to_owned(), m));
+    fn callback(&self, call_sid: &str) -> Callback {
+        let c = Callback::of([
+            ("CallSid", call_sid.to_owned()),
+            ("CallStatus", self.status.to_owned()),
+            ("Direction", self.direction.to_owned()),
+            ("AudioInMediaPacketCount", self.media.to_string()),
+            ("AudioInSkipPacketCount", self.skipped.to_string()),
+            ("AudioInFlushPacketCount", self.flushed.to_string()),
+            ("AudioInDtmfPacketCount", self.dtmf.to_string()),
+            ("AudioOutMediaPacketCount", self.out.to_string()),
+            ("AudioOutDtmfPacketCount", self.out_dtmf.to_string()),
+            ("CallDuration", self.duration.to_string()),
+            ("SipResultCode", self.sip.to_string()),
+        ]);
+        match self.mos_text() {
+            Some(m) => c.with("AudioInMos", m),
+            None => c,
         }
-        f
     }
 
     fn labels(&self) -> [(&'static str, &'static str); 2] {
@@ -293,55 +261,17 @@ impl Event {
         [("direction", direction), ("status", self.status)]
     }
 
-    /// (method, target, content type, body, signature) for `base_url`
-    /// (scheme and host) and `call_sid`.
-    fn request(
-        &self,
-        key: &SigningKey,
-        base_url: &str,
-        call_sid: &str,
-    ) -> (Method, String, Option<&'static str>, Vec<u8>, String) {
-        let fields = self.fields(call_sid);
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
+    /// The event to `base_url` (scheme and host) as `call_sid`, signed;
+    /// in JSON, numbers as JSON numbers and text (the SIP code) as strings.
+    fn request(&self, key: &SigningKey, base_url: &str, call_sid: &str) -> Signed {
+        let url = format!("{base_url}/status-callback");
+        let callback = self.callback(call_sid);
         match self.encoding {
-            Kind::Form => {
-                let target = "/status-callback".to_owned();
-                let params: Params = pairs.iter().copied().collect();
-                let sig = key.sign_form(&format!("{base_url}{target}"), &params);
-                let ct = Some("application/x-www-form-urlencoded");
-                (
-                    Method::POST,
-                    target,
-                    ct,
-                    form_body(&pairs).into_bytes(),
-                    sig,
-                )
+            Wire::Json => {
+                let body = callback.json_with_numbers(|name| name != "SipResultCode");
+                Signed::json(key, &url, body)
             }
-            Kind::Json => {
-                // Numbers as JSON numbers, text as strings.
-                let body: Vec<String> = fields
-                    .iter()
-                    .map(|(n, v)| {
-                        if v.parse::<f64>().is_ok() && n != "SipResultCode" {
-                            format!("{n:?}:{v}")
-                        } else {
-                            format!("{n:?}:{v:?}")
-                        }
-                    })
-                    .collect();
-                let body = format!("{{{}}}", body.join(",")).into_bytes();
-                let target = "/status-callback".to_owned();
-                let sig = key.sign_json(&format!("{base_url}{target}"), &body);
-                (Method::POST, target, Some("application/json"), body, sig)
-            }
-            Kind::Get => {
-                let target = format!("/status-callback?{}", form_body(&pairs));
-                let sig = key.sign_form(&format!("{base_url}{target}"), &Params::default());
-                (Method::GET, target, None, Vec::new(), sig)
-            }
+            wire => Signed::callback(key, &url, wire, &callback),
         }
     }
 
@@ -404,35 +334,24 @@ impl Event {
                 );
             }
             prop_assert_eq!(after.outcome("accepted"), 1.0);
-            prop_assert_eq!(after.sum("signalwire_exporter_invalid_fields_total"), 0.0);
+            prop_assert_eq!(after.sum(INVALID_FIELDS), 0.0);
         }
         Ok(())
     }
 }
 
 #[test]
-fn signed_terminal_events_move_counters_exactly_in_process() {
+fn a_signed_terminal_event_moves_the_counters_by_its_values_in_process() {
     let rt = current_thread();
     let key = SigningKey::new(KEY);
     TestRunner::new(config(256))
         .run(&terminal_event(), |event| {
             // A fresh exporter per case: every value is exactly the event's.
-            let settings = Settings::local(vec![SigningKey::new(KEY)]);
+            let settings = settings();
             let state = AppState::new(&settings);
             let app = router(&settings, state.clone());
-            let (method, target, ct, body, sig) =
-                event.request(&key, "http://prop.local", "CA-PROP");
-            let mut b = Request::builder()
-                .method(method)
-                .uri(&target)
-                .header("host", "prop.local")
-                .header("x-signalwire-signature", sig);
-            if let Some(ct) = ct {
-                b = b.header("content-type", ct);
-            }
-            let response = rt
-                .block_on(app.oneshot(b.body(Body::from(body)).unwrap()))
-                .unwrap();
+            let request = event.request(&key, "http://prop.local", "CA-PROP");
+            let response = rt.block_on(app.oneshot(request.http_request())).unwrap();
             let status = response.status();
             let text = rt
                 .block_on(response.into_body().collect())
@@ -445,7 +364,7 @@ fn signed_terminal_events_move_counters_exactly_in_process() {
 }
 
 #[test]
-fn signed_terminal_events_move_counters_exactly_over_http() {
+fn a_signed_terminal_event_moves_the_counters_by_its_values_over_http() {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -457,18 +376,10 @@ fn signed_terminal_events_move_counters_exactly_over_http() {
     TestRunner::new(config(64))
         .run(&terminal_event(), |event| {
             let sid = format!("CA-HTTP-{}", NEXT.fetch_add(1, Ordering::Relaxed));
-            let (method, target, ct, body, sig) = event.request(&app.key, &base, &sid);
+            let request = event.request(&app.key, &base, &sid);
             rt.block_on(async {
                 let before = app.metrics().await;
-                let mut rb = app
-                    .client
-                    .request(method, format!("{base}{target}"))
-                    .header("x-signalwire-signature", sig)
-                    .body(body);
-                if let Some(ct) = ct {
-                    rb = rb.header("content-type", ct);
-                }
-                let r = rb.send().await.unwrap();
+                let r = app.send(&request).await;
                 prop_assert_eq!(r.status().as_u16(), 204);
                 let after = app.metrics().await;
                 event.check(Some(&before), &after)

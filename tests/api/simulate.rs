@@ -1,0 +1,323 @@
+//! The simulator against a real exporter on loopback: what the summary says
+//! was sent must be exactly what /metrics shows.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::support::*;
+
+/// One seeded run of 200 degraded calls (5 % retried) against a fresh
+/// exporter, and the scrape after it; shared by the tests that compare the
+/// two, so that each mismatch is its own failure.
+fn degraded_run() -> &'static (Summary, Metrics) {
+    static RUN: OnceLock<(Summary, Metrics)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let app = TestApp::spawn().await;
+            let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
+            config.seed = 20_260_101;
+            config.calls = Some(200);
+            config.rate = 5_000.0;
+            config.duplicate_ratio = 0.05;
+            config.profile = Profile::Degraded;
+            let summary = tokio::time::timeout(
+                Duration::from_secs(60),
+                simulator::run(config, std::future::pending()),
+            )
+            .await
+            .expect("200 calls within a minute");
+            (summary, app.metrics().await)
+        })
+    })
+}
+
+#[test]
+fn the_summary_is_one_line_of_json_that_reads_back_as_itself() {
+    let (summary, _) = degraded_run();
+    let json = summary.to_json();
+    assert!(!json.contains('\n'));
+    assert_eq!(&serde_json::from_str::<Summary>(&json).unwrap(), summary);
+    let mut checks = Checklist::default();
+    for key in [
+        "seed",
+        "calls",
+        "deliveries",
+        "duplicates",
+        "non_2xx",
+        "errors",
+        "events",
+        "terminal",
+        "audio_in_packets",
+        "audio_in_skipped_packets",
+        "mos_observations",
+        "mos_at_or_below_3_5",
+        "sip_responses",
+    ] {
+        checks.that(
+            format!("{key} in {json}"),
+            json.contains(&format!("\"{key}\":")),
+        );
+    }
+}
+
+#[test]
+fn the_summary_counts_what_the_seeded_run_sent() {
+    let (summary, _) = degraded_run();
+    let json = summary.to_json();
+    assert_eq!(summary.seed, 20_260_101);
+    assert_eq!(summary.calls, 200);
+    assert_eq!((summary.non_2xx, summary.errors), (0, 0), "{json}");
+    assert!(summary.duplicates > 0, "{json}");
+    assert!(summary.mos_at_or_below_3_5 > 0, "{json}");
+    assert_eq!(summary.terminal.values().sum::<u64>(), 200, "{json}");
+}
+
+#[test]
+fn every_status_and_direction_shown_equals_the_summary_zeros_included() {
+    let (summary, m) = degraded_run();
+    assert!(
+        m.series_count("signalwire_call_events_total") >= 27,
+        "{}",
+        m.text
+    );
+    let mut checks = Checklist::default();
+    let mut shown = 0;
+    for s in m.samples("signalwire_call_events_total") {
+        let key = format!("{}/{}", s.labels["status"], s.labels["direction"]);
+        let sent = summary.events.get(&key).copied().unwrap_or(0);
+        checks.eq(format!("events {key}"), s.value, sent as f64);
+        shown += sent;
+    }
+    checks.eq("events, all", shown, summary.events.values().sum::<u64>());
+}
+
+#[test]
+fn terminal_events_and_sip_codes_equal_the_summary() {
+    let (summary, m) = degraded_run();
+    let mut checks = Checklist::default();
+    for (key, n) in &summary.terminal {
+        let (status, direction) = key.split_once('/').unwrap();
+        checks.that(
+            format!("{key} is terminal"),
+            CallStatus::parse(status).is_terminal(),
+        );
+        checks.eq(
+            format!("a call's terminal event is unique: {key}"),
+            summary.events[key],
+            *n,
+        );
+        let codes = m.sum_matching(
+            "signalwire_sip_responses_total",
+            &[("status", status), ("direction", direction)],
+        );
+        checks.eq(format!("sip responses {key}"), codes, *n as f64);
+    }
+    for (code, n) in &summary.sip_responses {
+        let shown = m.sum_matching("signalwire_sip_responses_total", &[("code", code)]);
+        checks.eq(format!("code {code}"), shown, *n as f64);
+    }
+}
+
+#[test]
+fn audio_totals_equal_the_summary() {
+    let (summary, m) = degraded_run();
+    let mut checks = Checklist::default();
+    for (name, matching, sent) in [
+        (
+            "signalwire_audio_in_packets_total",
+            &[][..],
+            summary.audio_in_packets,
+        ),
+        (
+            "signalwire_audio_in_skipped_packets_total",
+            &[],
+            summary.audio_in_skipped_packets,
+        ),
+        (
+            "signalwire_audio_in_mos_count",
+            &[],
+            summary.mos_observations,
+        ),
+        (
+            "signalwire_audio_in_mos_bucket",
+            &[("le", "3.5")],
+            summary.mos_at_or_below_3_5,
+        ),
+    ] {
+        checks.eq(name, m.sum_matching(name, matching), sent as f64);
+    }
+}
+
+#[test]
+fn webhook_outcomes_equal_the_summary_and_no_value_is_refused() {
+    let (summary, m) = degraded_run();
+    let mut checks = Checklist::default();
+    checks.eq(
+        "duplicates",
+        m.outcome("duplicate"),
+        summary.duplicates as f64,
+    );
+    checks.eq(
+        "accepted",
+        m.outcome("accepted"),
+        (summary.deliveries - summary.duplicates) as f64,
+    );
+    checks.eq(
+        "no request refused",
+        m.sum("signalwire_exporter_webhooks_total"),
+        summary.deliveries as f64,
+    );
+    checks.eq("every simulated field is valid", m.sum(INVALID_FIELDS), 0.0);
+    checks.eq(
+        "every simulated value is recognised",
+        m.sum(UNRECOGNIZED_VALUES),
+        0.0,
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_counted_as_non_2xx() {
+    let app = TestApp::spawn().await;
+    let mut config = SimConfig::new(app.webhook(), SigningKey::new("wrong"));
+    config.seed = 1;
+    config.calls = Some(3);
+    config.rate = 1_000.0;
+    config.duplicate_ratio = 0.0;
+    let summary = simulator::run(config, std::future::pending()).await;
+    assert!(!summary.ok());
+    assert_eq!(summary.non_2xx, summary.deliveries);
+    assert!(summary.events.is_empty());
+}
+
+#[tokio::test]
+async fn a_shutdown_stops_an_endless_run() {
+    let app = TestApp::spawn().await;
+    let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
+    config.calls = None;
+    config.rate = 200.0;
+    let summary = tokio::time::timeout(
+        Duration::from_secs(10),
+        simulator::run(config, tokio::time::sleep(Duration::from_millis(300))),
+    )
+    .await
+    .expect("stops soon after shutdown");
+    assert!(summary.calls > 0 && summary.ok(), "{}", summary.to_json());
+}
+
+/// SignalWire signs the URL it calls, prefix included, so the webhook must
+/// not rebuild the URL from the nested (prefix-stripped) request URI.
+#[tokio::test]
+async fn a_route_prefix_without_external_url_is_signed_with_the_prefix() {
+    let mut settings = settings();
+    settings.route_prefix = "/sw".into();
+    settings.signed_url = SignedUrl::new(None, "/sw", false);
+    let app = TestApp::spawn_with(settings).await;
+    let mut config = SimConfig::new(app.url("/sw/status-callback"), SigningKey::new(KEY));
+    config.seed = 2;
+    config.calls = Some(3);
+    config.rate = 1_000.0;
+    let summary = simulator::run(config, std::future::pending()).await;
+    assert!(summary.ok(), "{}", summary.to_json());
+}
+
+#[test]
+fn the_same_seed_gives_the_same_plan() {
+    let a = plan(Profile::Good, 300, 42);
+    let b = plan(Profile::Good, 300, 42);
+    assert_eq!(a, b);
+    assert_ne!(a, plan(Profile::Good, 300, 43));
+    // Call n does not depend on how many calls are planned, nor on the
+    // duplicate ratio.
+    assert_eq!(plan(Profile::Good, 10, 42)[..], a[..10]);
+    let no_retries: Vec<_> = Generator::new(Profile::Good, 42)
+        .duplicate_ratio(0.0)
+        .take(300)
+        .collect();
+    for (x, y) in a.iter().zip(&no_retries) {
+        assert_eq!((&x.call_sid, x.terminal), (&y.call_sid, y.terminal));
+    }
+    assert!(no_retries
+        .iter()
+        .flat_map(|c| &c.events)
+        .all(|e| !e.duplicate));
+}
+
+/// Share of answered calls with MOS <= 3.5, and of calls not answered.
+fn shares(profile: Profile) -> (f64, f64) {
+    let calls = plan(profile, 4000, 9);
+    let answered: Vec<_> = calls
+        .iter()
+        .filter(|c| c.terminal.media_packets > 0)
+        .collect();
+    let poor = answered.iter().filter(|c| c.terminal.mos <= 3.5).count();
+    (
+        poor as f64 / answered.len() as f64,
+        1.0 - answered.len() as f64 / calls.len() as f64,
+    )
+}
+
+#[test]
+fn the_profiles_differ_in_quality_and_failures() {
+    let (good_poor, good_failed) = shares(Profile::Good);
+    let (degraded_poor, degraded_failed) = shares(Profile::Degraded);
+    let (outage_poor, outage_failed) = shares(Profile::Outage);
+    assert!(good_poor < 0.03, "good: {good_poor}");
+    assert!((0.03..0.08).contains(&good_failed), "good: {good_failed}");
+    assert!(
+        (0.18..0.32).contains(&degraded_poor),
+        "degraded: {degraded_poor}"
+    );
+    assert!(degraded_poor > 5.0 * good_poor.max(0.01));
+    assert!(degraded_failed > 2.0 * good_failed);
+    assert!(
+        outage_poor > 0.5 && outage_failed > 0.8,
+        "{outage_poor} {outage_failed}"
+    );
+    let failed_503 = plan(Profile::Outage, 1000, 3)
+        .iter()
+        .filter(|c| c.terminal.sip_code == 503)
+        .count();
+    assert!(failed_503 > 700, "{failed_503}");
+}
+
+#[test]
+fn good_calls_sound_good() {
+    let calls = plan(Profile::Good, 1000, 5);
+    let mos: Vec<f64> = calls
+        .iter()
+        .filter(|c| c.terminal.media_packets > 0)
+        .map(|c| c.terminal.mos)
+        .collect();
+    let median = {
+        let mut m = mos.clone();
+        m.sort_by(f64::total_cmp);
+        m[m.len() / 2]
+    };
+    assert!((4.3..=4.5).contains(&median), "{median}");
+    for c in &calls {
+        let t = c.terminal;
+        let fields: BTreeMap<_, _> = c.events.last().unwrap().params.iter().cloned().collect();
+        assert_eq!(fields["SipResultCode"], t.sip_code.to_string());
+        assert_eq!(
+            fields["AudioInMediaPacketCount"],
+            t.media_packets.to_string()
+        );
+        assert_eq!(fields["AudioInMos"].parse::<f64>().unwrap(), t.mos);
+        assert!(fields["From"].starts_with("+1") && fields["To"].len() == 12);
+        let expected_sip: &[u16] = match t.status {
+            CallStatus::Completed => &[200],
+            CallStatus::Busy => &[486],
+            CallStatus::NoAnswer => &[480, 408],
+            CallStatus::Failed => &[404, 503],
+            CallStatus::Canceled => &[487],
+            s => panic!("not terminal: {s:?}"),
+        };
+        assert!(expected_sip.contains(&t.sip_code), "{t:?}");
+    }
+}

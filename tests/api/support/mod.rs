@@ -1,0 +1,34 @@
+//! The one test kit, compiled once for every test module: the exporter on
+//! loopback (in-process or the real binary), callbacks and their signatures,
+//! a parser of the exposition, raw TCP, and soft assertions for tables.
+//!
+//! Every path into the library goes through the re-exports below, so a
+//! module that moves in the library is fixed here, once.
+
+mod app;
+mod callback;
+mod checklist;
+mod process;
+mod raw;
+mod scrape;
+mod signed;
+
+pub use app::*;
+pub use callback::*;
+pub use checklist::*;
+pub use process::*;
+pub use raw::*;
+pub use scrape::*;
+pub use signed::*;
+
+pub use signalwire_exporter::configuration::Settings;
+pub use signalwire_exporter::dedupe::Dedupe;
+pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent};
+pub use signalwire_exporter::recorder::Recorder;
+pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;
+pub use signalwire_exporter::routes::{router, AppState};
+pub use signalwire_exporter::signature::{SignedUrl, SigningKey};
+pub use signalwire_exporter::simulate::{
+    self as simulator, plan, Generator, Profile, SimConfig, Summary,
+};
+pub use signalwire_exporter::startup::Application;
