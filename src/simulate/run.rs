@@ -22,6 +22,10 @@ const LOGGED_FAILURES: u64 = 5;
 /// After shutdown, how long calls already started may take to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// Calls started per second that the pacing can represent: at the low end
+/// the gap between calls still fits a `Duration` for any realistic run.
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=100_000.0;
+
 /// What to simulate and where to send it.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -65,8 +69,13 @@ impl SimConfig {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if !(self.rate.is_finite() && self.rate > 0.0) {
-            return Err(format!("--rate must be above 0, got {}", self.rate));
+        if !RATE_RANGE.contains(&self.rate) {
+            return Err(format!(
+                "--rate must be from {} to {}, got {}",
+                RATE_RANGE.start(),
+                RATE_RANGE.end(),
+                self.rate
+            ));
         }
         if !(0.0..=1.0).contains(&self.duplicate_ratio) {
             return Err(format!(
