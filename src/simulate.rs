@@ -13,4 +13,4 @@ pub use plan::{
     mos_from_r, plan, Generator, PlannedCall, PlannedEvent, Profile, Quality, TerminalStats,
     DEFAULT_DUPLICATE_RATIO,
 };
-pub use run::{run, SimConfig, Summary, RATE_RANGE};
+pub use run::{check_target, run, SimConfig, Summary, RATE_RANGE};

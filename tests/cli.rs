@@ -50,7 +50,7 @@ fn first_line(stderr: &str) -> &str {
 fn traffic_values_out_of_range_stop_demo_and_simulate_with_exit_2_and_the_range() {
     let rate = "expected calls per second from 0.001 to 100000, e.g. 10";
     let ratio = "expected a share from 0 to 1, e.g. 0.02";
-    let cases: [(&[&str], String); 6] = [
+    let cases: [(&[&str], String); 7] = [
         (
             &["demo", "--rate", "0"],
             format!("'0' for '--rate <N>': {rate}"),
@@ -82,6 +82,12 @@ fn traffic_values_out_of_range_stop_demo_and_simulate_with_exit_2_and_the_range(
                 "--concurrency=0",
             ],
             "'0' for '--concurrency <C>': expected a whole number from 1 to 10000, e.g. 8"
+                .to_owned(),
+        ),
+        (
+            &["simulate", "--target=127.0.0.1:9711/status-callback"],
+            "'127.0.0.1:9711/status-callback' for '--target <URL>': expected an absolute \
+             http:// URL, e.g. http://127.0.0.1:9711/status-callback"
                 .to_owned(),
         ),
     ];

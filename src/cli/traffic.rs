@@ -80,6 +80,10 @@ fn ratio(value: &str) -> Result<f64, String> {
         .ok_or_else(|| "expected a share from 0 to 1, e.g. 0.02".to_owned())
 }
 
+fn target(value: &str) -> Result<String, String> {
+    simulate::check_target(value).map(|()| value.to_owned())
+}
+
 fn concurrency(value: &str) -> Result<usize, String> {
     value
         .parse::<usize>()
@@ -92,7 +96,7 @@ fn concurrency(value: &str) -> Result<usize, String> {
 pub struct SimulateArgs {
     /// The exporter's status-callback URL, e.g. http://127.0.0.1:9711/status-callback.
     /// Signed exactly as given, query included.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = target)]
     pub target: String,
 
     /// SignalWire Signing Key the exporter checks (the first, if the variable

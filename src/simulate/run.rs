@@ -87,15 +87,19 @@ impl SimConfig {
         if self.concurrency == 0 {
             return Err("--concurrency must be at least 1".into());
         }
-        let url = reqwest::Url::parse(&self.target)
-            .map_err(|e| format!("--target {:?}: {e}", self.target))?;
-        if url.scheme() != "http" {
-            return Err(format!(
-                "--target {:?}: only http:// is supported (this build has no TLS client)",
-                self.target
-            ));
-        }
-        Ok(())
+        check_target(&self.target).map_err(|e| format!("--target {:?}: {e}", self.target))
+    }
+}
+
+/// Whether the sender can reach `target`: an absolute http:// URL.
+pub fn check_target(target: &str) -> Result<(), String> {
+    let example = "e.g. http://127.0.0.1:9711/status-callback";
+    match reqwest::Url::parse(target) {
+        Ok(url) if url.scheme() == "http" && url.has_host() => Ok(()),
+        Ok(url) if url.scheme() == "https" => Err(format!(
+            "only http:// is supported (this build has no TLS client), {example}"
+        )),
+        _ => Err(format!("expected an absolute http:// URL, {example}")),
     }
 }
 
