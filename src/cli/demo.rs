@@ -14,6 +14,7 @@ use super::{shutdown_signal, TrafficArgs};
 use crate::configuration::{Settings, SigningKey};
 use crate::routes::STATUS_CALLBACK_PATH;
 use crate::simulate;
+use crate::startup::Application;
 
 /// Loopback by default: the demo is for a look on this machine, and its
 /// made-up key is printed.
@@ -118,7 +119,7 @@ struct Urls {
 }
 
 impl Urls {
-    fn new(settings: &Settings, server: &ServerArgs, app: &crate::startup::Application) -> Self {
+    fn new(settings: &Settings, server: &ServerArgs, app: &Application) -> Self {
         let base = format!(
             "http://{}{}",
             loopback(app.local_addr()),
