@@ -1,195 +1,13 @@
-//! Command-line flags (each also an environment variable) and the validated
-//! settings the server runs with.
+//! What the server runs with, as plain data, and the pure checks that turn
+//! flag values into it. Nothing here imports from the rest of the crate: the
+//! command line (`crate::cli`) fills these settings and the server reads
+//! them. Secrets are plain data too, with a `Debug` that never shows them;
+//! signing and checking with them is `crate::signature`'s business.
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::Uri;
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::routes::metrics_auth::MetricsAuth;
-use crate::signature::{SignedUrl, SigningKey};
-use crate::simulate::SimulateArgs;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "signalwire-exporter",
-    version,
-    about = "Turns SignalWire Voice Status Callbacks into Prometheus call-quality metrics.",
-    after_help = "Every flag can also be set by the environment variable shown with it."
-)]
-pub struct Cli {
-    #[command(flatten)]
-    pub server: ServerArgs,
-
-    #[command(flatten)]
-    pub log: LogArgs,
-
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Send realistic, signed status callbacks to an exporter, then print a summary.
-    Simulate(SimulateArgs),
-    /// Run the exporter with a built-in simulator feeding it, for a first look.
-    Demo(crate::demo::DemoArgs),
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ServerArgs {
-    /// Address to listen on for the webhook, metrics and landing page (":port" means all interfaces).
-    #[arg(
-        long = "web.listen-address",
-        env = "SIGNALWIRE_EXPORTER_WEB_LISTEN_ADDRESS",
-        default_value = ":9711",
-        value_name = "ADDR"
-    )]
-    pub listen_address: String,
-
-    /// Serve /metrics on this address instead, so the webhook port can face the internet while metrics stay internal.
-    #[arg(
-        long = "web.metrics-listen-address",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_LISTEN_ADDRESS",
-        value_name = "ADDR"
-    )]
-    pub metrics_listen_address: Option<String>,
-
-    /// Require HTTP basic auth on /metrics with this user (password from --web.metrics-basic-auth-password-file).
-    #[arg(
-        long = "web.metrics-basic-auth-user",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_USER",
-        value_name = "USER",
-        requires = "metrics_basic_auth_password_file"
-    )]
-    pub metrics_basic_auth_user: Option<String>,
-
-    /// File holding the basic-auth password for /metrics.
-    #[arg(
-        long = "web.metrics-basic-auth-password-file",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_PASSWORD_FILE",
-        value_name = "FILE",
-        requires = "metrics_basic_auth_user"
-    )]
-    pub metrics_basic_auth_password_file: Option<PathBuf>,
-
-    /// File holding a bearer token that /metrics requires (Prometheus: authorization.credentials_file).
-    #[arg(
-        long = "web.metrics-bearer-token-file",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BEARER_TOKEN_FILE",
-        value_name = "FILE"
-    )]
-    pub metrics_bearer_token_file: Option<PathBuf>,
-
-    /// Path under which to expose metrics.
-    #[arg(
-        long = "web.telemetry-path",
-        env = "SIGNALWIRE_EXPORTER_WEB_TELEMETRY_PATH",
-        default_value = "/metrics",
-        value_name = "PATH"
-    )]
-    pub telemetry_path: String,
-
-    /// The URL under which SignalWire reaches the exporter (e.g. behind a proxy): the signed URL is built from it, and its path is the default route prefix.
-    #[arg(
-        long = "web.external-url",
-        env = "SIGNALWIRE_EXPORTER_WEB_EXTERNAL_URL",
-        value_name = "URL"
-    )]
-    pub external_url: Option<String>,
-
-    /// Prefix for all routes. Defaults to the path of --web.external-url.
-    #[arg(
-        long = "web.route-prefix",
-        env = "SIGNALWIRE_EXPORTER_WEB_ROUTE_PREFIX",
-        value_name = "PATH"
-    )]
-    pub route_prefix: Option<String>,
-
-    /// Without --web.external-url, take the signed URL's scheme and host from X-Forwarded-Proto and X-Forwarded-Host. Only behind a proxy that sets them.
-    #[arg(
-        long = "web.trust-forwarded-headers",
-        env = "SIGNALWIRE_EXPORTER_WEB_TRUST_FORWARDED_HEADERS"
-    )]
-    pub trust_forwarded_headers: bool,
-
-    /// Largest accepted callback body (or GET query string), in bytes.
-    #[arg(long = "web.max-body-bytes", env = "SIGNALWIRE_EXPORTER_WEB_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_name = "BYTES")]
-    pub max_body_bytes: usize,
-
-    /// Time a client has to send request headers, and again its body.
-    #[arg(long = "web.read-timeout", env = "SIGNALWIRE_EXPORTER_WEB_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
-    pub read_timeout: Duration,
-
-    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish.
-    #[arg(long = "web.shutdown-timeout", env = "SIGNALWIRE_EXPORTER_WEB_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
-    pub shutdown_timeout: Duration,
-
-    /// SignalWire Signing Key (repeat, or comma-separate in the variable, to accept several during rotation).
-    #[arg(
-        long = "signalwire.signing-key",
-        env = "SIGNALWIRE_SIGNING_KEY",
-        value_delimiter = ',',
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
-    pub signing_keys: Vec<String>,
-
-    /// File holding signing keys, one per line (e.g. a container secret).
-    #[arg(
-        long = "signalwire.signing-key-file",
-        env = "SIGNALWIRE_SIGNING_KEY_FILE",
-        value_name = "FILE"
-    )]
-    pub signing_key_file: Option<PathBuf>,
-
-    /// Accept callbacks without checking their signature. Anyone who can reach the port can then write metrics.
-    #[arg(
-        long = "insecure.skip-signature-validation",
-        env = "SIGNALWIRE_EXPORTER_INSECURE_SKIP_SIGNATURE_VALIDATION"
-    )]
-    pub skip_signature_validation: bool,
-
-    /// How many recent events to remember for duplicate suppression (0 turns it off).
-    #[arg(
-        long = "dedupe.capacity",
-        env = "SIGNALWIRE_EXPORTER_DEDUPE_CAPACITY",
-        default_value_t = 100_000,
-        value_name = "ENTRIES"
-    )]
-    pub dedupe_capacity: usize,
-
-    /// How long an event is remembered for duplicate suppression.
-    #[arg(long = "dedupe.ttl", env = "SIGNALWIRE_EXPORTER_DEDUPE_TTL", default_value = "1h", value_parser = humantime::parse_duration, value_name = "DURATION")]
-    pub dedupe_ttl: Duration,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct LogArgs {
-    /// Only log messages with the given severity or above.
-    #[arg(long = "log.level", global = true, env = "SIGNALWIRE_EXPORTER_LOG_LEVEL", value_enum, default_value_t = LogLevel::Info)]
-    pub level: LogLevel,
-
-    /// Output format of log messages.
-    #[arg(long = "log.format", global = true, env = "SIGNALWIRE_EXPORTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Logfmt)]
-    pub format: LogFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogLevel {
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Logfmt,
-    Json,
-}
 
 /// What the server runs with, checked once at start.
 #[derive(Debug, Clone)]
@@ -211,74 +29,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_args(args: &ServerArgs) -> Result<Self, String> {
-        let listen_address = parse_listen_address(&args.listen_address, "--web.listen-address")?;
-        let metrics_listen_address = match &args.metrics_listen_address {
-            Some(a) => Some(parse_listen_address(a, "--web.metrics-listen-address")?),
-            None => None,
-        };
-        let metrics_auth = MetricsAuth {
-            basic: match (
-                &args.metrics_basic_auth_user,
-                &args.metrics_basic_auth_password_file,
-            ) {
-                (Some(user), Some(file)) => Some(format!(
-                    "{user}:{}",
-                    read_secret(file, "--web.metrics-basic-auth-password-file")?
-                )),
-                _ => None,
-            },
-            bearer: match &args.metrics_bearer_token_file {
-                Some(file) => Some(read_secret(file, "--web.metrics-bearer-token-file")?),
-                None => None,
-            },
-        };
-        if !args.telemetry_path.starts_with('/') || args.telemetry_path.len() < 2 {
-            return Err(format!(
-                "--web.telemetry-path must start with / and name a path, got {:?}",
-                args.telemetry_path
-            ));
-        }
-        let external_path = match &args.external_url {
-            Some(url) => Some(external_url_path(url)?),
-            None => None,
-        };
-        let route_prefix = normalise_prefix(
-            args.route_prefix
-                .as_deref()
-                .or(external_path.as_deref())
-                .unwrap_or("/"),
-        );
-        let signing_keys = if args.skip_signature_validation {
-            None
-        } else {
-            let keys = load_keys(args)?;
-            if keys.is_empty() {
-                return Err("no signing key configured: set --signalwire.signing-key (or SIGNALWIRE_SIGNING_KEY, or --signalwire.signing-key-file) to your SignalWire project's Signing Key, or pass --insecure.skip-signature-validation to accept unsigned callbacks".into());
-            }
-            Some(keys)
-        };
-        Ok(Settings {
-            listen_address,
-            metrics_listen_address,
-            metrics_auth,
-            telemetry_path: args.telemetry_path.clone(),
-            signed_url: SignedUrl::new(
-                args.external_url.as_deref(),
-                &route_prefix,
-                args.trust_forwarded_headers,
-            ),
-            route_prefix,
-            max_body_bytes: args.max_body_bytes,
-            read_timeout: args.read_timeout,
-            shutdown_timeout: args.shutdown_timeout,
-            signing_keys,
-            dedupe_capacity: args.dedupe_capacity,
-            dedupe_ttl: args.dedupe_ttl,
-        })
-    }
-
-    /// Settings for tests and the demo: loopback on a free port.
+    /// Settings for tests: loopback on a free port.
     pub fn local(keys: Vec<SigningKey>) -> Self {
         Settings {
             listen_address: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -297,50 +48,134 @@ impl Settings {
     }
 }
 
-/// A one-line secret from a file; errors name the file, never the content.
-fn read_secret(path: &std::path::Path, flag: &str) -> Result<String, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))?;
-    let secret = text.trim().to_owned();
-    if secret.is_empty() {
-        return Err(format!("{flag} {}: file is empty", path.display()));
+/// A SignalWire Signing Key. Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(String);
+
+impl SigningKey {
+    pub fn new(secret: impl Into<String>) -> Self {
+        SigningKey(secret.into())
     }
-    Ok(secret)
+
+    /// The secret itself: for the HMAC, and for the demo to print the key
+    /// it made up.
+    pub(crate) fn reveal(&self) -> &str {
+        &self.0
+    }
 }
 
-fn parse_listen_address(addr: &str, flag: &str) -> Result<SocketAddr, String> {
-    let full = if addr.starts_with(':') {
-        format!("0.0.0.0{addr}")
-    } else {
-        addr.to_owned()
-    };
-    full.to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| format!("{flag}: cannot resolve {addr:?} (expected host:port or :port)"))
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
 }
 
-fn external_url_path(url: &str) -> Result<String, String> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| format!("--web.external-url {url:?}: {e}"))?;
-    match uri.scheme_str() {
-        Some("http" | "https") if uri.authority().is_some() => {}
-        _ => {
-            return Err(format!(
-                "--web.external-url {url:?}: expected http(s)://host[:port][/prefix]"
-            ))
+/// How to rebuild the URL SignalWire called from what reaches the exporter
+/// (`crate::signature` does the rebuilding).
+#[derive(Debug, Clone)]
+pub struct SignedUrl {
+    /// `--web.external-url` without its trailing slash.
+    pub(crate) external: Option<String>,
+    /// The route prefix, stripped from request paths before appending them to
+    /// the external URL; "" when routes are served at the root.
+    pub(crate) route_prefix: String,
+    pub(crate) trust_forwarded_headers: bool,
+}
+
+impl SignedUrl {
+    pub fn new(external: Option<&str>, route_prefix: &str, trust_forwarded_headers: bool) -> Self {
+        SignedUrl {
+            external: external.map(|u| u.trim_end_matches('/').to_owned()),
+            route_prefix: route_prefix.trim_end_matches('/').to_owned(),
+            trust_forwarded_headers,
         }
     }
+}
+
+/// Who may scrape /metrics (`crate::routes::metrics_auth` checks requests).
+/// With neither set, /metrics is open.
+#[derive(Clone, Default)]
+pub struct MetricsAuth {
+    /// `user:password`, as it appears decoded in the Basic header.
+    pub basic: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl MetricsAuth {
+    pub fn is_enabled(&self) -> bool {
+        self.basic.is_some() || self.bearer.is_some()
+    }
+}
+
+impl std::fmt::Debug for MetricsAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsAuth")
+            .field("basic", &self.basic.as_ref().map(|_| "<redacted>"))
+            .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Signing keys written in a key file or a secret: one a line, trimmed;
+/// blank lines and `#` comments are skipped. Commas are part of a key.
+pub fn keys_from_text(text: &str) -> Vec<SigningKey> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(SigningKey::new)
+        .collect()
+}
+
+/// `host:port`, or `:port` for all interfaces.
+pub fn parse_listen_address(addr: &str, flag: &str) -> Result<SocketAddr, String> {
+    let expected = "expected host:port or :port, e.g. 127.0.0.1:9711";
+    let Some((host, port)) = addr.rsplit_once(':') else {
+        return Err(format!("{flag} {addr:?}: no port; {expected}"));
+    };
+    let port: u16 = match port.parse::<u64>() {
+        Ok(p) => u16::try_from(p)
+            .map_err(|_| format!("{flag} {addr:?}: port {p} is out of range (1-65535)"))?,
+        Err(_) => {
+            return Err(format!(
+                "{flag} {addr:?}: port {port:?} is not a number; {expected}"
+            ))
+        }
+    };
+    let host = match host {
+        "" => "0.0.0.0",
+        h => h.trim_start_matches('[').trim_end_matches(']'),
+    };
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("{flag} {addr:?}: cannot resolve host {host:?}; {expected}"))
+}
+
+/// The path of `--web.external-url`, which must be an absolute http(s) URL.
+pub fn external_url_path(url: &str) -> Result<String, String> {
+    let expected = |why: &str| {
+        let example = match url.split_once("://") {
+            Some(_) => "https://hooks.example.com/signalwire".to_owned(),
+            None => format!("https://{}", url.trim_start_matches('/')),
+        };
+        format!("--web.external-url {url:?}: {why}, e.g. {example}")
+    };
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| expected("expected an absolute http(s) URL"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.authority().is_some() => {}
+        _ => return Err(expected("expected an absolute http(s) URL")),
+    }
     if uri.query().is_some() {
-        return Err(format!(
-            "--web.external-url {url:?}: must not carry a query string"
-        ));
+        return Err(expected("must not carry a query string"));
     }
     Ok(uri.path().to_owned())
 }
 
-fn normalise_prefix(prefix: &str) -> String {
+/// "" or "/prefix": no trailing slash, one leading slash.
+pub fn normalise_prefix(prefix: &str) -> String {
     let trimmed = prefix.trim_matches('/');
     if trimmed.is_empty() {
         String::new()
@@ -349,99 +184,102 @@ fn normalise_prefix(prefix: &str) -> String {
     }
 }
 
-fn load_keys(args: &ServerArgs) -> Result<Vec<SigningKey>, String> {
-    let mut keys: Vec<String> = args
-        .signing_keys
-        .iter()
-        .map(|k| k.trim().to_owned())
-        .collect();
-    if let Some(path) = &args.signing_key_file {
-        // The error names the file, never its content.
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("--signalwire.signing-key-file {}: {e}", path.display()))?;
-        keys.extend(
-            text.lines()
-                .map(|l| l.trim().to_owned())
-                .filter(|l| !l.starts_with('#')),
-        );
+/// A path that the router can serve as written: a leading slash and URL-safe
+/// characters only, so that no `{capture}` or `*wildcard` sneaks in.
+pub fn check_path(path: &str, flag: &str) -> Result<(), String> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/-._~".contains(c);
+    if !path.starts_with('/') || path.contains("//") || !path.chars().all(safe) {
+        return Err(format!(
+            "{flag} {path:?}: expected a path such as /metrics \
+             (letters, digits and - . _ ~ between slashes)"
+        ));
     }
-    keys.retain(|k| !k.is_empty());
-    keys.dedup();
-    Ok(keys.into_iter().map(SigningKey::new).collect())
+    Ok(())
+}
+
+/// `--web.telemetry-path` must not shadow or be shadowed by another route.
+pub fn check_telemetry_path(path: &str, taken: &[&str]) -> Result<(), String> {
+    let flag = "--web.telemetry-path";
+    check_path(path, flag)?;
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() || taken.iter().any(|t| t.trim_end_matches('/') == trimmed) {
+        return Err(format!(
+            "{flag} {path:?} collides with a route of the exporter ({}); \
+             choose another path, e.g. /metrics",
+            taken.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings(args: &[&str]) -> Result<Settings, String> {
-        let cli =
-            Cli::try_parse_from(std::iter::once("signalwire-exporter").chain(args.iter().copied()))
-                .unwrap();
-        Settings::from_args(&cli.server)
+    #[test]
+    fn a_key_file_holds_one_key_a_line_with_comments_and_blanks_skipped() {
+        let keys = keys_from_text("# rotated 2026-11\n  newkey \n\n\toldkey\n#old,older\na,b\n");
+        assert_eq!(keys, ["newkey", "oldkey", "a,b"].map(SigningKey::new));
+        assert_eq!(format!("{keys:?}").matches("<redacted>").count(), 3);
+        assert!(!format!("{keys:?}").contains("newkey"));
     }
 
     #[test]
-    fn refuses_to_start_without_a_key_and_names_both_flags() {
-        let err = settings(&[]).unwrap_err();
-        assert!(err.contains("--signalwire.signing-key"), "{err}");
-        assert!(
-            err.contains("--insecure.skip-signature-validation"),
-            "{err}"
+    fn listen_addresses_accept_host_port_and_port_only() {
+        let parse = |a| parse_listen_address(a, "--f");
+        assert_eq!(parse(":9711"), Ok("0.0.0.0:9711".parse().unwrap()));
+        assert_eq!(
+            parse("127.0.0.1:1234"),
+            Ok("127.0.0.1:1234".parse().unwrap())
         );
-        assert!(settings(&["--insecure.skip-signature-validation"])
-            .unwrap()
-            .signing_keys
-            .is_none());
+        assert_eq!(parse("[::1]:80"), Ok("[::1]:80".parse().unwrap()));
     }
 
     #[test]
-    fn external_url_path_is_the_default_route_prefix() {
-        let s = settings(&[
-            "--signalwire.signing-key=k",
-            "--web.external-url=https://h.example/sw/",
-        ])
-        .unwrap();
-        assert_eq!(s.route_prefix, "/sw");
-        let s = settings(&[
-            "--signalwire.signing-key=k",
-            "--web.external-url=https://h.example/sw",
-            "--web.route-prefix=/",
-        ])
-        .unwrap();
-        assert_eq!(s.route_prefix, "");
-        assert!(settings(&["--signalwire.signing-key=k", "--web.external-url=h.example"]).is_err());
-    }
-
-    #[test]
-    fn listen_address_forms() {
-        let s = settings(&["--signalwire.signing-key=k"]).unwrap();
-        assert_eq!(s.listen_address, "0.0.0.0:9711".parse().unwrap());
-        let s = settings(&[
-            "--signalwire.signing-key=k",
-            "--web.listen-address=127.0.0.1:1234",
-        ])
-        .unwrap();
-        assert_eq!(s.listen_address, "127.0.0.1:1234".parse().unwrap());
-    }
-
-    #[test]
-    fn keys_from_flag_and_file_never_in_debug() {
-        let dir = std::env::temp_dir().join(format!("swx-keys-{}", std::process::id()));
-        std::fs::write(&dir, "# rotated 2026-11\nnewkey\n\noldkey\n").unwrap();
-        let s = settings(&[
-            "--signalwire.signing-key=flagkey",
-            "--signalwire.signing-key-file",
-            dir.to_str().unwrap(),
-        ])
-        .unwrap();
-        std::fs::remove_file(&dir).unwrap();
-        let keys = s.signing_keys.unwrap();
-        assert_eq!(keys, ["flagkey", "newkey", "oldkey"].map(SigningKey::new));
-        let shown = format!("{keys:?}");
-        assert!(
-            !shown.contains("flagkey") && !shown.contains("newkey"),
-            "{shown}"
+    fn listen_address_errors_say_what_is_wrong() {
+        let parse = |a| parse_listen_address(a, "--f").unwrap_err();
+        assert_eq!(
+            parse(":99999"),
+            r#"--f ":99999": port 99999 is out of range (1-65535)"#
         );
+        assert!(parse("9711").contains("no port"), "{}", parse("9711"));
+        assert!(
+            parse(":http").contains("is not a number"),
+            "{}",
+            parse(":http")
+        );
+    }
+
+    #[test]
+    fn external_url_must_be_absolute_and_the_error_shows_an_example() {
+        assert_eq!(
+            external_url_path("https://h.example/sw/"),
+            Ok("/sw/".into())
+        );
+        assert_eq!(
+            external_url_path("hooks.example.com/signalwire").unwrap_err(),
+            "--web.external-url \"hooks.example.com/signalwire\": expected an absolute \
+             http(s) URL, e.g. https://hooks.example.com/signalwire"
+        );
+        assert!(external_url_path("ftp://h/x").is_err());
+        assert!(external_url_path("https://h/x?a=1")
+            .unwrap_err()
+            .contains("query string"));
+    }
+
+    #[test]
+    fn telemetry_path_must_not_collide_with_another_route() {
+        let taken = ["/", "/healthz", "/status-callback", "/calls"];
+        assert_eq!(check_telemetry_path("/metrics", &taken), Ok(()));
+        assert_eq!(check_telemetry_path("/internal/metrics", &taken), Ok(()));
+        for bad in ["/", "/healthz", "/status-callback", "/calls/", "/healthz/"] {
+            let err = check_telemetry_path(bad, &taken).unwrap_err();
+            assert!(err.starts_with("--web.telemetry-path"), "{err}");
+            assert!(err.contains("collides"), "{err}");
+        }
+        for bad in ["metrics", "/{x}", "/*rest", "/a b", "//m"] {
+            let err = check_telemetry_path(bad, &taken).unwrap_err();
+            assert!(err.contains("expected a path"), "{err}");
+        }
     }
 }

@@ -5,11 +5,18 @@
 //! `routes::status_callback` (HTTP checks) → `domain::Params` (decode) →
 //! `signature` (verify) → `domain::StatusEvent` (parse) → `dedupe` →
 //! `recorder` (record) → `routes::metrics` (render).
+//!
+//! Around the pipeline: `cli` (flags in, a running process out; above
+//! everything), `configuration` (plain settings; below everything),
+//! `startup` and `watchdog` (listeners, connections, shutdown), `telemetry`
+//! (logs), and the tools: `simulate` (which `cli` also runs as `demo`).
+
+#![forbid(unsafe_code)]
 
 pub mod calls;
+pub mod cli;
 pub mod configuration;
 pub mod dedupe;
-pub mod demo;
 pub mod domain;
 pub mod recorder;
 pub mod routes;

@@ -12,9 +12,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::configuration::Settings;
 use crate::routes::{self, AppState};
-use crate::watchdog;
-use std::sync::Arc;
-use tower::ServiceExt;
+use crate::watchdog::Watch;
 
 pub struct Application {
     listener: TcpListener,
@@ -26,12 +24,40 @@ pub struct Application {
     shutdown_timeout: Duration,
 }
 
+/// Which of the exporter's listeners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// `Settings::listen_address`: the webhook, landing page and health.
+    Main,
+    /// `Settings::metrics_listen_address`.
+    Metrics,
+}
+
+/// A listener that could not be opened, and which one.
+#[derive(Debug)]
+pub struct BindError {
+    pub listener: Listener,
+    pub address: SocketAddr,
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for BindError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot listen on {}: {}", self.address, self.source)
+    }
+}
+
+impl std::error::Error for BindError {}
+
 impl Application {
-    pub async fn build(settings: &Settings) -> std::io::Result<Self> {
+    pub async fn build(settings: &Settings) -> Result<Self, BindError> {
         let state = AppState::new(settings);
-        let listener = bind(settings.listen_address)?;
+        let listener = bind(settings.listen_address, Listener::Main)?;
         let metrics = match settings.metrics_listen_address {
-            Some(addr) => Some((bind(addr)?, routes::metrics_router(settings, state.clone()))),
+            Some(addr) => Some((
+                bind(addr, Listener::Metrics)?,
+                routes::metrics_router(settings, state.clone()),
+            )),
             None => None,
         };
         Ok(Application {
@@ -62,64 +88,36 @@ impl Application {
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
     /// requests finish for up to the shutdown timeout, and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
-        // No hyper timer: slow heads and idle connections are the watchdog's
-        // (one check per connection, not a timer per request), slow bodies
-        // the webhook's.
-        let http = http1::Builder::new();
-        let read_timeout = self.read_timeout;
-        let graceful = GracefulShutdown::new();
-        tokio::pin!(shutdown);
-        let serve = |accepted: std::io::Result<(TcpStream, SocketAddr)>, router: &Router| {
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of file descriptors and the like: keep serving
-                    // the connections we have; the caller backs off.
-                    tracing::warn!(error = %e, "accept failed");
-                    return false;
-                }
-            };
-            let _ = stream.set_nodelay(true);
-            let activity = watchdog::Activity::new();
-            let router = router.clone();
-            let on_request = Arc::clone(&activity);
-            let service = hyper::service::service_fn(move |request| {
-                on_request.begin_request();
-                let done = Arc::clone(&on_request);
-                let response = router.clone().oneshot(request);
-                async move {
-                    let response = response.await;
-                    done.end_request();
-                    response
-                }
-            });
-            let io = TokioIo::new(watchdog::Watched::new(stream, Arc::clone(&activity)));
-            let connection = graceful.watch(http.serve_connection(io, service));
-            tokio::spawn(async move {
-                match watchdog::guard(connection, activity, read_timeout).await {
-                    Some(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),
-                    None => tracing::debug!(
-                        "connection closed: no complete request within the read timeout"
-                    ),
-                    Some(Ok(())) => {}
-                }
-            });
-            true
+        let connections = Connections {
+            // No hyper timer: slow heads and idle connections are the
+            // watchdog's (one check per connection, not a timer per
+            // request), slow bodies the webhook's.
+            http: http1::Builder::new(),
+            graceful: GracefulShutdown::new(),
+            read_timeout: self.read_timeout,
         };
+        tokio::pin!(shutdown);
         loop {
-            let served = tokio::select! {
-                accepted = self.listener.accept() => serve(accepted, &self.router),
-                accepted = accept_on(&self.metrics) => serve(accepted, &self.metrics.as_ref().expect("accepted on it").1),
+            let accepted = tokio::select! {
+                accepted = accept(&self.listener, &self.router) => accepted,
+                accepted = accept_metrics(&self.metrics) => accepted,
                 () = &mut shutdown => break,
             };
-            if !served {
-                tokio::time::sleep(Duration::from_millis(50)).await;
+            match accepted {
+                Ok((stream, router)) => connections.serve(stream, router.clone()),
+                Err(e) => {
+                    // Out of file descriptors and the like: keep serving the
+                    // connections we have, and back off a little.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
             }
         }
         drop(self.listener);
         drop(self.metrics);
-        tracing::info!(timeout = %humantime::format_duration(self.shutdown_timeout), "shutting down, draining connections");
-        if tokio::time::timeout(self.shutdown_timeout, graceful.shutdown())
+        let timeout = humantime::format_duration(self.shutdown_timeout);
+        tracing::info!(%timeout, "shutting down, draining connections");
+        if tokio::time::timeout(self.shutdown_timeout, connections.graceful.shutdown())
             .await
             .is_err()
         {
@@ -128,46 +126,61 @@ impl Application {
     }
 }
 
-/// A listener with a deep accept queue: a burst of hang-ups opens many
-/// connections at once, and std's default backlog of 128 drops handshakes.
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(4096)
+/// What every accepted connection is served with.
+struct Connections {
+    http: http1::Builder,
+    graceful: GracefulShutdown,
+    read_timeout: Duration,
 }
 
-async fn accept_on(
-    listener: &Option<(TcpListener, Router)>,
-) -> std::io::Result<(TcpStream, SocketAddr)> {
-    match listener {
-        Some((l, _)) => l.accept().await,
-        None => std::future::pending().await,
+impl Connections {
+    /// Serves `stream` with `router` on a task of its own, under the
+    /// watchdog and the graceful shutdown.
+    fn serve(&self, stream: TcpStream, router: Router) {
+        let _ = stream.set_nodelay(true);
+        let watch = Watch::new();
+        let io = TokioIo::new(watch.stream(stream));
+        let connection = self
+            .graceful
+            .watch(self.http.serve_connection(io, watch.service(router)));
+        watch.spawn(connection, self.read_timeout);
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+/// A listener with a deep accept queue: a burst of hang-ups opens many
+/// connections at once, and std's default backlog of 128 drops handshakes.
+fn bind(address: SocketAddr, listener: Listener) -> Result<TcpListener, BindError> {
+    let bound = || {
+        let socket = if address.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        socket.listen(4096)
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    bound().map_err(|source| BindError {
+        listener,
+        address,
+        source,
+    })
+}
+
+async fn accept<'r>(
+    listener: &TcpListener,
+    router: &'r Router,
+) -> std::io::Result<(TcpStream, &'r Router)> {
+    let (stream, _) = listener.accept().await?;
+    Ok((stream, router))
+}
+
+/// Never resolves without a metrics listener.
+async fn accept_metrics(
+    metrics: &Option<(TcpListener, Router)>,
+) -> std::io::Result<(TcpStream, &Router)> {
+    match metrics {
+        Some((listener, router)) => accept(listener, router).await,
+        None => std::future::pending().await,
     }
 }

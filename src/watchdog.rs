@@ -16,7 +16,72 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::response::Response;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::service::Service;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tower::ServiceExt;
+
+/// One connection under watch: its stream stamps reads, its service stamps
+/// request boundaries, and a guard closes it when it outstays the limit.
+pub struct Watch {
+    activity: Arc<Activity>,
+}
+
+impl Watch {
+    pub fn new() -> Self {
+        Watch {
+            activity: Activity::new(),
+        }
+    }
+
+    /// The connection's stream, stamping activity when bytes arrive.
+    pub fn stream<T>(&self, inner: T) -> Watched<T> {
+        Watched::new(inner, Arc::clone(&self.activity))
+    }
+
+    /// `router` as a hyper service that stamps where each request begins
+    /// and ends: while one is handled, the handler governs the time.
+    pub fn service(
+        &self,
+        router: Router,
+    ) -> impl Service<
+        hyper::Request<Incoming>,
+        Response = Response,
+        Error = std::convert::Infallible,
+        Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
+    > {
+        let activity = Arc::clone(&self.activity);
+        hyper::service::service_fn(move |request| {
+            activity.begin_request();
+            let done = Arc::clone(&activity);
+            let response = router.clone().oneshot(request);
+            async move {
+                let response = response.await;
+                done.end_request();
+                response
+            }
+        })
+    }
+
+    /// Runs `connection` on a task of its own until it ends or outstays
+    /// `limit` outside a request.
+    pub fn spawn<F>(self, connection: F, limit: Duration)
+    where
+        F: Future<Output = Result<(), hyper::Error>> + Send + 'static,
+    {
+        tokio::spawn(async move {
+            match guard(connection, self.activity, limit).await {
+                Some(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),
+                None => tracing::debug!(
+                    "connection closed: no complete request within the read timeout"
+                ),
+                Some(Ok(())) => {}
+            }
+        });
+    }
+}
 
 /// Milliseconds since the first call, never 0 (0 means "not set").
 fn now_ms() -> u64 {
@@ -24,9 +89,15 @@ fn now_ms() -> u64 {
     START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
 }
 
+impl Default for Watch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// What a connection has been doing, stamped as it happens.
 #[derive(Debug)]
-pub struct Activity {
+struct Activity {
     /// When the first byte of the next request arrived; 0 between requests.
     reading_since: AtomicU64,
     /// When the connection last finished a request (or opened).
@@ -36,7 +107,7 @@ pub struct Activity {
 }
 
 impl Activity {
-    pub fn new() -> Arc<Self> {
+    fn new() -> Arc<Self> {
         Arc::new(Activity {
             reading_since: AtomicU64::new(0),
             idle_since: AtomicU64::new(now_ms()),
@@ -45,12 +116,12 @@ impl Activity {
     }
 
     /// hyper has read a request's head and hands it to the service.
-    pub fn begin_request(&self) {
+    fn begin_request(&self) {
         self.in_request.store(true, Ordering::Relaxed);
         self.reading_since.store(0, Ordering::Relaxed);
     }
 
-    pub fn end_request(&self) {
+    fn end_request(&self) {
         self.idle_since.store(now_ms(), Ordering::Relaxed);
         self.in_request.store(false, Ordering::Relaxed);
     }
@@ -65,7 +136,7 @@ impl Activity {
 
     /// Whether a connection outside any request has used up `limit`, either
     /// sending a request head or sitting idle.
-    fn expired(&self, limit: Duration) -> bool {
+    fn is_overdue(&self, limit: Duration) -> bool {
         if self.in_request.load(Ordering::Relaxed) {
             return false;
         }
@@ -77,12 +148,12 @@ impl Activity {
     }
 }
 
-/// Resolves when the connection should be closed.
-pub async fn expired(activity: Arc<Activity>, limit: Duration) {
+/// Resolves when the connection should be closed: a few looks per `limit`.
+async fn until_overdue(activity: Arc<Activity>, limit: Duration) {
     let tick = (limit / 4).max(Duration::from_millis(10));
     loop {
         tokio::time::sleep(tick).await;
-        if activity.expired(limit) {
+        if activity.is_overdue(limit) {
             return;
         }
     }
@@ -95,7 +166,7 @@ pub struct Watched<T> {
 }
 
 impl<T> Watched<T> {
-    pub fn new(inner: T, activity: Arc<Activity>) -> Self {
+    fn new(inner: T, activity: Arc<Activity>) -> Self {
         Watched { inner, activity }
     }
 }
@@ -146,14 +217,14 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 }
 
 /// Runs `connection` until it ends or its activity expires.
-pub async fn guard<F: Future>(
+async fn guard<F: Future>(
     connection: F,
     activity: Arc<Activity>,
     limit: Duration,
 ) -> Option<F::Output> {
     tokio::select! {
         out = connection => Some(out),
-        () = expired(activity, limit) => None,
+        () = until_overdue(activity, limit) => None,
     }
 }
 
@@ -164,11 +235,11 @@ mod tests {
     #[test]
     fn expiry_applies_only_outside_requests() {
         let a = Activity::new();
-        assert!(!a.expired(Duration::from_secs(60)));
+        assert!(!a.is_overdue(Duration::from_secs(60)));
         a.begin_request();
         std::thread::sleep(Duration::from_millis(5));
         assert!(
-            !a.expired(Duration::ZERO),
+            !a.is_overdue(Duration::ZERO),
             "a request in progress is the handler's business"
         );
         a.end_request();
@@ -182,6 +253,6 @@ mod tests {
             "the first byte starts the clock"
         );
         std::thread::sleep(Duration::from_millis(5));
-        assert!(a.expired(Duration::from_millis(1)));
+        assert!(a.is_overdue(Duration::from_millis(1)));
     }
 }

@@ -9,19 +9,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use subtle::ConstantTimeEq;
 
-/// Who may scrape. With neither set, /metrics is open.
-#[derive(Clone, Default)]
-pub struct MetricsAuth {
-    /// `user:password`, as it appears decoded in the Basic header.
-    pub basic: Option<String>,
-    pub bearer: Option<String>,
-}
+pub use crate::configuration::MetricsAuth;
 
+// Who may scrape is configuration's data; checking a request is here.
 impl MetricsAuth {
-    pub fn is_enabled(&self) -> bool {
-        self.basic.is_some() || self.bearer.is_some()
-    }
-
     fn allows(&self, authorization: Option<&HeaderValue>) -> bool {
         let Some(value) = authorization.and_then(|v| v.to_str().ok()) else {
             return false;
@@ -40,15 +31,6 @@ impl MetricsAuth {
         } else {
             false
         }
-    }
-}
-
-impl std::fmt::Debug for MetricsAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetricsAuth")
-            .field("basic", &self.basic.as_ref().map(|_| "<redacted>"))
-            .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
-            .finish()
     }
 }
 

@@ -18,6 +18,11 @@ use crate::recorder::Recorder;
 use crate::signature::{SignedUrl, Verifier};
 
 pub const STATUS_CALLBACK_PATH: &str = "/status-callback";
+const HEALTHZ_PATH: &str = "/healthz";
+
+/// Paths that `--web.telemetry-path` may not take: the routes beside
+/// /metrics, and `/calls`, kept for the per-call view that comes next.
+pub const TAKEN_PATHS: &[&str] = &["/", HEALTHZ_PATH, STATUS_CALLBACK_PATH, "/calls"];
 
 /// What the webhook needs to accept a callback.
 pub struct Webhook {
@@ -56,7 +61,7 @@ impl AppState {
 pub fn router(settings: &Settings, state: AppState) -> Router {
     let mut routes = Router::new()
         .route("/", landing::page(settings))
-        .route("/healthz", get(landing::healthz))
+        .route(HEALTHZ_PATH, get(landing::healthz))
         .route(STATUS_CALLBACK_PATH, any(status_callback::handle));
     if settings.metrics_listen_address.is_none() {
         routes = routes.merge(metrics_routes(settings));
@@ -66,7 +71,7 @@ pub fn router(settings: &Settings, state: AppState) -> Router {
 
 /// The routes of `--web.metrics-listen-address`, when set: /metrics and health.
 pub fn metrics_router(settings: &Settings, state: AppState) -> Router {
-    let routes = metrics_routes(settings).route("/healthz", get(landing::healthz));
+    let routes = metrics_routes(settings).route(HEALTHZ_PATH, get(landing::healthz));
     prefixed(settings, routes.with_state(state))
 }
 

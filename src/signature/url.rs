@@ -4,26 +4,10 @@ use std::borrow::Cow;
 
 use axum::http::{HeaderMap, Uri};
 
-/// How to rebuild the URL SignalWire called from what reaches the exporter.
-#[derive(Debug, Clone)]
-pub struct SignedUrl {
-    /// `--web.external-url` without its trailing slash.
-    external: Option<String>,
-    /// The route prefix, stripped from request paths before appending them to
-    /// the external URL; "" when routes are served at the root.
-    route_prefix: String,
-    trust_forwarded_headers: bool,
-}
+use crate::configuration::SignedUrl;
 
+// The data is configuration's; rebuilding the URL from a request is here.
 impl SignedUrl {
-    pub fn new(external: Option<&str>, route_prefix: &str, trust_forwarded_headers: bool) -> Self {
-        SignedUrl {
-            external: external.map(|u| u.trim_end_matches('/').to_owned()),
-            route_prefix: route_prefix.trim_end_matches('/').to_owned(),
-            trust_forwarded_headers,
-        }
-    }
-
     /// The full URL, query string included, that the request was signed for.
     pub fn for_request(&self, uri: &Uri, headers: &HeaderMap) -> String {
         let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());

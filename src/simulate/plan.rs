@@ -222,25 +222,11 @@ impl Generator {
     pub fn call(&self, index: u64) -> PlannedCall {
         let mut rng = SmallRng::seed_from_u64(mix(self.seed, index));
         let rng = &mut rng;
-        let direction = *pick(
-            rng,
-            &[
-                (Direction::Inbound, 45),
-                (Direction::OutboundApi, 35),
-                (Direction::OutboundDial, 20),
-            ],
-        );
+        let direction = *pick(rng, DIRECTIONS);
         let ending = *pick(rng, self.profile.endings());
         let status = ending.status();
         let (sip_code, sip_phrase) = ending.sip();
-        let call_sid = format!("CA{:032x}", rng.gen::<u128>());
-        let sip_call_id = format!("{}@sip.signalwire.com", uuid(rng));
-        let own = self.own_numbers[rng.gen_range(0..self.own_numbers.len())].clone();
-        let other = phone_number(rng);
-        let (from, to) = match direction {
-            Direction::Inbound => (other, own),
-            _ => (own, other),
-        };
+        let parties = Parties::draw(rng, direction, &self.own_numbers);
         let answered = status == CallStatus::Completed;
         let quality = answered.then(|| *pick(rng, self.profile.qualities()));
         let audio = match quality {
@@ -255,58 +241,20 @@ impl Generator {
             CallStatus::Canceled => "inbound",
             _ => "outbound",
         };
-
-        let mut statuses = vec![CallStatus::Initiated];
-        if status != CallStatus::Failed {
-            // A failed INVITE never rings.
-            statuses.push(CallStatus::Ringing);
-        }
-        if answered {
-            statuses.push(CallStatus::InProgress);
-        }
-        statuses.push(status);
-
-        let common = |status: CallStatus, sequence: u32| -> Vec<(&'static str, String)> {
-            vec![
-                ("CallSid", call_sid.clone()),
-                ("CallStatus", status.as_str().to_owned()),
-                ("Direction", direction.as_str().to_owned()),
-                ("From", from.clone()),
-                ("To", to.clone()),
-                ("ApiVersion", "2010-04-01".to_owned()),
-                ("CallbackSource", "call-progress-events".to_owned()),
-                ("SequenceNumber", sequence.to_string()),
-                ("SipCallId", sip_call_id.clone()),
-            ]
-        };
-        let last = statuses.len() - 1;
-        let mut events: Vec<PlannedEvent> = statuses
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| {
-                let sequence = i as u32;
-                let mut params = common(s, sequence);
-                if i == last {
-                    params.push(("SipResultCode", sip_code.to_string()));
-                    params.push(("SipInviteResultPhrase", sip_phrase.to_owned()));
-                    params.push(("HangupDirection", hangup_direction.to_owned()));
-                    audio.push_params(&mut params);
-                }
-                PlannedEvent {
-                    status: s,
-                    sequence,
-                    params,
-                    duplicate: false,
-                }
-            })
-            .collect();
+        let mut terminal = vec![
+            ("SipResultCode", sip_code.to_string()),
+            ("SipInviteResultPhrase", sip_phrase.to_owned()),
+            ("HangupDirection", hangup_direction.to_owned()),
+        ];
+        audio.push_params(&mut terminal);
+        let mut events = parties.events(direction, status, terminal);
         // Drawn last, one draw per event, so the ratio changes nothing else.
         for event in &mut events {
             event.duplicate = rng.gen::<f64>() < self.duplicate_ratio;
         }
         PlannedCall {
             index,
-            call_sid,
+            call_sid: parties.call_sid,
             direction,
             quality,
             terminal: TerminalStats {
@@ -319,6 +267,86 @@ impl Generator {
             },
             events,
         }
+    }
+}
+
+const DIRECTIONS: &[(Direction, u32)] = &[
+    (Direction::Inbound, 45),
+    (Direction::OutboundApi, 35),
+    (Direction::OutboundDial, 20),
+];
+
+/// Who a call is between, and its identifiers.
+struct Parties {
+    call_sid: String,
+    sip_call_id: String,
+    from: String,
+    to: String,
+}
+
+impl Parties {
+    fn draw(rng: &mut SmallRng, direction: Direction, own_numbers: &[String]) -> Self {
+        let call_sid = format!("CA{:032x}", rng.gen::<u128>());
+        let sip_call_id = format!("{}@sip.signalwire.com", uuid(rng));
+        let own = own_numbers[rng.gen_range(0..own_numbers.len())].clone();
+        let other = phone_number(rng);
+        let (from, to) = match direction {
+            Direction::Inbound => (other, own),
+            _ => (own, other),
+        };
+        Parties {
+            call_sid,
+            sip_call_id,
+            from,
+            to,
+        }
+    }
+
+    /// The call's events up to `status`, the last one carrying `terminal`.
+    fn events(
+        &self,
+        direction: Direction,
+        status: CallStatus,
+        terminal: Vec<(&'static str, String)>,
+    ) -> Vec<PlannedEvent> {
+        let mut statuses = vec![CallStatus::Initiated];
+        if status != CallStatus::Failed {
+            // A failed INVITE never rings.
+            statuses.push(CallStatus::Ringing);
+        }
+        if status == CallStatus::Completed {
+            statuses.push(CallStatus::InProgress);
+        }
+        statuses.push(status);
+        let last = statuses.len() - 1;
+        let mut terminal = Some(terminal);
+        statuses
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                let sequence = i as u32;
+                let mut params = vec![
+                    ("CallSid", self.call_sid.clone()),
+                    ("CallStatus", s.as_str().to_owned()),
+                    ("Direction", direction.as_str().to_owned()),
+                    ("From", self.from.clone()),
+                    ("To", self.to.clone()),
+                    ("ApiVersion", "2010-04-01".to_owned()),
+                    ("CallbackSource", "call-progress-events".to_owned()),
+                    ("SequenceNumber", sequence.to_string()),
+                    ("SipCallId", self.sip_call_id.clone()),
+                ];
+                if i == last {
+                    params.extend(terminal.take().into_iter().flatten());
+                }
+                PlannedEvent {
+                    status: s,
+                    sequence,
+                    params,
+                    duplicate: false,
+                }
+            })
+            .collect()
     }
 }
 
@@ -336,6 +364,51 @@ impl Iterator for Generator {
 /// default duplicate ratio.
 pub fn plan(profile: Profile, calls: usize, seed: u64) -> Vec<PlannedCall> {
     Generator::new(profile, seed).take(calls).collect()
+}
+
+/// `loss`: share of packets lost; `flaw_ratio`: FreeSWITCH's flaws (losses
+/// plus its penalty for consecutive ones) per packet received, which is what
+/// R and so the MOS come from.
+fn loss(rng: &mut SmallRng, quality: Quality) -> (f64, f64) {
+    match quality {
+        Quality::Clean => {
+            let loss = rng.gen_range(0.0..0.003);
+            (loss, loss * rng.gen_range(1.0..1.5))
+        }
+        Quality::Fair => {
+            let loss = rng.gen_range(0.005..0.03);
+            (loss, loss * rng.gen_range(1.5..4.0))
+        }
+        Quality::Poor => (rng.gen_range(0.05..0.20), rng.gen_range(0.35..0.65)),
+    }
+}
+
+/// Jitter variance (min, max), largest jitter buffer, ptime and flushed
+/// packets, worse as quality drops.
+fn buffer(rng: &mut SmallRng, quality: Quality, media: u64) -> (f64, f64, u64, f64, u64) {
+    match quality {
+        Quality::Clean => (
+            rng.gen_range(0.0..0.5),
+            rng.gen_range(0.5..20.0),
+            rng.gen_range(1..4),
+            rng.gen_range(20.0..20.03),
+            0,
+        ),
+        Quality::Fair => (
+            rng.gen_range(0.0..2.0),
+            rng.gen_range(10.0..60.0),
+            rng.gen_range(2..12),
+            rng.gen_range(20.0..20.2),
+            rng.gen_range(0..5),
+        ),
+        Quality::Poor => (
+            rng.gen_range(0.5..10.0),
+            rng.gen_range(50.0..900.0),
+            rng.gen_range(10..200),
+            rng.gen_range(20.2..22.0),
+            (media as f64 * rng.gen_range(0.001..0.02)).round() as u64,
+        ),
+    }
 }
 
 /// The E-model MOS from the R factor, as FreeSWITCH computes it:
@@ -388,20 +461,7 @@ impl Audio {
             .round() as u32;
         // 20 ms packets: 50 a second, less a little setup time.
         let expected = u64::from(duration) * 50 - rng.gen_range(0..25);
-        // `loss`: share of packets lost; `flaw_ratio`: FreeSWITCH's flaws
-        // (losses plus its penalty for consecutive ones) per packet received,
-        // which is what R and so the MOS come from.
-        let (loss, flaw_ratio) = match quality {
-            Quality::Clean => {
-                let loss = rng.gen_range(0.0..0.003);
-                (loss, loss * rng.gen_range(1.0..1.5))
-            }
-            Quality::Fair => {
-                let loss = rng.gen_range(0.005..0.03);
-                (loss, loss * rng.gen_range(1.5..4.0))
-            }
-            Quality::Poor => (rng.gen_range(0.05..0.20), rng.gen_range(0.35..0.65)),
-        };
+        let (loss, flaw_ratio) = loss(rng, quality);
         let skipped = (expected as f64 * loss).round() as u64;
         let media = expected - skipped;
         let flaws = (media as f64 * flaw_ratio).round().min(media as f64);
@@ -411,29 +471,7 @@ impl Audio {
             100.0 * (media as f64 - flaws) / media as f64
         };
         let mos = round2(mos_from_r(r).clamp(1.0, 4.5));
-        let (jitter_min, jitter_max, largest_jb, ptime, flushed) = match quality {
-            Quality::Clean => (
-                rng.gen_range(0.0..0.5),
-                rng.gen_range(0.5..20.0),
-                rng.gen_range(1..4),
-                rng.gen_range(20.0..20.03),
-                0,
-            ),
-            Quality::Fair => (
-                rng.gen_range(0.0..2.0),
-                rng.gen_range(10.0..60.0),
-                rng.gen_range(2..12),
-                rng.gen_range(20.0..20.2),
-                rng.gen_range(0..5),
-            ),
-            Quality::Poor => (
-                rng.gen_range(0.5..10.0),
-                rng.gen_range(50.0..900.0),
-                rng.gen_range(10..200),
-                rng.gen_range(20.2..22.0),
-                (media as f64 * rng.gen_range(0.001..0.02)).round() as u64,
-            ),
-        };
+        let (jitter_min, jitter_max, largest_jb, ptime, flushed) = buffer(rng, quality, media);
         // IVR menus: some calls press a few digits, ~8 RTP events a digit.
         let dtmf_in = if rng.gen_bool(0.15) {
             rng.gen_range(1..8) * 8

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,6 +22,10 @@ use crate::signature::SigningKey;
 const LOGGED_FAILURES: u64 = 5;
 /// After shutdown, how long calls already started may take to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Calls started per second that the pacing can represent: at the low end
+/// the gap between calls still fits a `Duration` for any realistic run.
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=100_000.0;
 
 /// What to simulate and where to send it.
 #[derive(Debug, Clone)]
@@ -65,8 +70,13 @@ impl SimConfig {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if !(self.rate.is_finite() && self.rate > 0.0) {
-            return Err(format!("--rate must be above 0, got {}", self.rate));
+        if !RATE_RANGE.contains(&self.rate) {
+            return Err(format!(
+                "--rate must be from {} to {}, got {}",
+                RATE_RANGE.start(),
+                RATE_RANGE.end(),
+                self.rate
+            ));
         }
         if !(0.0..=1.0).contains(&self.duplicate_ratio) {
             return Err(format!(
@@ -77,15 +87,19 @@ impl SimConfig {
         if self.concurrency == 0 {
             return Err("--concurrency must be at least 1".into());
         }
-        let url = reqwest::Url::parse(&self.target)
-            .map_err(|e| format!("--target {:?}: {e}", self.target))?;
-        if url.scheme() != "http" {
-            return Err(format!(
-                "--target {:?}: only http:// is supported (this build has no TLS client)",
-                self.target
-            ));
-        }
-        Ok(())
+        check_target(&self.target).map_err(|e| format!("--target {:?}: {e}", self.target))
+    }
+}
+
+/// Whether the sender can reach `target`: an absolute http:// URL.
+pub fn check_target(target: &str) -> Result<(), String> {
+    let example = "e.g. http://127.0.0.1:9711/status-callback";
+    match reqwest::Url::parse(target) {
+        Ok(url) if url.scheme() == "http" && url.has_host() => Ok(()),
+        Ok(url) if url.scheme() == "https" => Err(format!(
+            "only http:// is supported (this build has no TLS client), {example}"
+        )),
+        _ => Err(format!("expected an absolute http:// URL, {example}")),
     }
 }
 
@@ -175,33 +189,7 @@ pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summa
             ..Summary::default()
         };
     }
-    let client = reqwest::Client::builder()
-        .user_agent(concat!(
-            "signalwire-exporter-simulate/",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .connect_timeout(Duration::from_secs(2).min(config.timeout))
-        .timeout(config.timeout)
-        .build()
-        .expect("an HTTP client without TLS builds");
-    let account_sid = config
-        .account_sid
-        .clone()
-        .unwrap_or_else(|| super::plan::uuid(&mut rand::thread_rng()));
-    let sender = Arc::new(Sender {
-        client,
-        signed_url: config
-            .signed_url
-            .clone()
-            .unwrap_or_else(|| config.target.clone()),
-        target: config.target.clone(),
-        key: config.key.clone(),
-        account_sid,
-        summary: Mutex::new(Summary {
-            seed: config.seed,
-            ..Summary::default()
-        }),
-    });
+    let sender = Arc::new(Sender::new(&config));
     tracing::info!(
         target_url = %config.target,
         profile = %config.profile,
@@ -210,51 +198,9 @@ pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summa
         calls = config.calls.map_or_else(|| "until stopped".to_owned(), |n| n.to_string()),
         "simulating SignalWire status callbacks"
     );
-
-    let generator =
-        Generator::new(config.profile, config.seed).duplicate_ratio(config.duplicate_ratio);
-    let slots = Arc::new(Semaphore::new(config.concurrency));
-    let mut tasks = JoinSet::new();
-    let start = Instant::now();
-    let mut lag_warned = false;
     tokio::pin!(shutdown);
-    let mut shut_down = false;
-    for (i, call) in generator.enumerate() {
-        let i = i as u64;
-        if config.calls.is_some_and(|n| i >= n) {
-            break;
-        }
-        let due = start + Duration::from_secs_f64(i as f64 / config.rate);
-        tokio::select! {
-            () = tokio::time::sleep_until(due) => {}
-            () = &mut shutdown => { shut_down = true; break; }
-        }
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            () = &mut shutdown => { shut_down = true; break; }
-        };
-        if !lag_warned && due.elapsed() > Duration::from_secs(2) {
-            lag_warned = true;
-            tracing::warn!(
-                rate = config.rate,
-                concurrency = config.concurrency,
-                "the target answers too slowly for this rate; calls start late"
-            );
-        }
-        sender
-            .summary
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .calls += 1;
-        let sender = Arc::clone(&sender);
-        tasks.spawn(async move {
-            sender.send_call(&call).await;
-            drop(permit);
-        });
-        // Reap finished calls so that an endless run stays small.
-        while tasks.try_join_next().is_some() {}
-    }
-
+    let mut tasks = JoinSet::new();
+    let shut_down = start_calls(&config, &sender, &mut tasks, shutdown.as_mut()).await;
     let finished = !shut_down
         && tokio::select! {
             () = drain(&mut tasks) => true,
@@ -274,11 +220,93 @@ pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summa
     summary.clone()
 }
 
+/// Starts the planned calls at the configured pace, each on a task of
+/// `tasks`, at most `concurrency` at once. True if `shutdown` came first.
+async fn start_calls<F: Future<Output = ()>>(
+    config: &SimConfig,
+    sender: &Arc<Sender>,
+    tasks: &mut JoinSet<()>,
+    mut shutdown: Pin<&mut F>,
+) -> bool {
+    let generator =
+        Generator::new(config.profile, config.seed).duplicate_ratio(config.duplicate_ratio);
+    let slots = Arc::new(Semaphore::new(config.concurrency));
+    let start = Instant::now();
+    let mut lag_warned = false;
+    for (i, call) in generator.enumerate() {
+        let i = i as u64;
+        if config.calls.is_some_and(|n| i >= n) {
+            break;
+        }
+        let due = start + Duration::from_secs_f64(i as f64 / config.rate);
+        tokio::select! {
+            () = tokio::time::sleep_until(due) => {}
+            () = shutdown.as_mut() => return true,
+        }
+        let permit = tokio::select! {
+            permit = Arc::clone(&slots).acquire_owned() => permit,
+            () = shutdown.as_mut() => return true,
+        };
+        let permit = permit.expect("the semaphore is never closed");
+        if !lag_warned && due.elapsed() > Duration::from_secs(2) {
+            lag_warned = true;
+            tracing::warn!(
+                rate = config.rate,
+                concurrency = config.concurrency,
+                "the target answers too slowly for this rate; calls start late"
+            );
+        }
+        sender
+            .summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .calls += 1;
+        let sender = Arc::clone(sender);
+        tasks.spawn(async move {
+            sender.send_call(&call).await;
+            drop(permit);
+        });
+        // Reap finished calls so that an endless run stays small.
+        while tasks.try_join_next().is_some() {}
+    }
+    false
+}
+
 async fn drain(tasks: &mut JoinSet<()>) {
     while tasks.join_next().await.is_some() {}
 }
 
 impl Sender {
+    fn new(config: &SimConfig) -> Self {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "signalwire-exporter-simulate/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .connect_timeout(Duration::from_secs(2).min(config.timeout))
+            .timeout(config.timeout)
+            .build()
+            .expect("an HTTP client without TLS builds");
+        let account_sid = config
+            .account_sid
+            .clone()
+            .unwrap_or_else(|| super::plan::uuid(&mut rand::thread_rng()));
+        Sender {
+            client,
+            signed_url: config
+                .signed_url
+                .clone()
+                .unwrap_or_else(|| config.target.clone()),
+            target: config.target.clone(),
+            key: config.key.clone(),
+            account_sid,
+            summary: Mutex::new(Summary {
+                seed: config.seed,
+                ..Summary::default()
+            }),
+        }
+    }
+
     /// The events of one call, in order, each retried when planned so.
     async fn send_call(&self, call: &PlannedCall) {
         for event in &call.events {
@@ -334,7 +362,11 @@ impl Sender {
             Some(Err((status, text))) => {
                 summary.non_2xx += 1;
                 if summary.non_2xx <= LOGGED_FAILURES {
-                    tracing::warn!(status = status.as_u16(), body = %text.trim_end(), "callback refused");
+                    tracing::warn!(
+                        status = status.as_u16(),
+                        body = %text.trim_end(),
+                        "callback refused"
+                    );
                 }
                 false
             }

@@ -1,0 +1,375 @@
+//! The exporter's flags, and the one way from flags to a bound server that
+//! the exporter and the demo share (with its exit codes: 2 for a bad
+//! setting, 1 for a port that cannot be opened).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{keys, refuse, shutdown_signal};
+use crate::configuration::{self as config, MetricsAuth, Settings, SignedUrl};
+use crate::routes::TAKEN_PATHS;
+use crate::startup::{Application, BindError, Listener};
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Address to listen on for the webhook, metrics and landing page
+    /// (":port" means all interfaces).
+    #[arg(
+        long = "web.listen-address",
+        env = "SIGNALWIRE_EXPORTER_WEB_LISTEN_ADDRESS",
+        default_value = ":9711",
+        value_name = "ADDR"
+    )]
+    pub listen_address: String,
+
+    /// Serve /metrics on this address instead, so the webhook port can face
+    /// the internet while metrics stay internal.
+    #[arg(
+        long = "web.metrics-listen-address",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_LISTEN_ADDRESS",
+        value_name = "ADDR"
+    )]
+    pub metrics_listen_address: Option<String>,
+
+    /// Require HTTP basic auth on /metrics with this user
+    /// (password from --web.metrics-basic-auth-password-file).
+    #[arg(
+        long = "web.metrics-basic-auth-user",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_USER",
+        value_name = "USER",
+        requires = "metrics_basic_auth_password_file"
+    )]
+    pub metrics_basic_auth_user: Option<String>,
+
+    /// File holding the basic-auth password for /metrics.
+    #[arg(
+        long = "web.metrics-basic-auth-password-file",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_PASSWORD_FILE",
+        value_name = "FILE",
+        requires = "metrics_basic_auth_user"
+    )]
+    pub metrics_basic_auth_password_file: Option<PathBuf>,
+
+    /// File holding a bearer token that /metrics requires
+    /// (Prometheus: authorization.credentials_file).
+    #[arg(
+        long = "web.metrics-bearer-token-file",
+        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BEARER_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub metrics_bearer_token_file: Option<PathBuf>,
+
+    /// Path under which to expose metrics.
+    #[arg(
+        long = "web.telemetry-path",
+        env = "SIGNALWIRE_EXPORTER_WEB_TELEMETRY_PATH",
+        default_value = "/metrics",
+        value_name = "PATH"
+    )]
+    pub telemetry_path: String,
+
+    /// The URL under which SignalWire reaches the exporter (e.g. behind a
+    /// proxy): the signed URL is built from it, and its path is the default
+    /// route prefix.
+    #[arg(
+        long = "web.external-url",
+        env = "SIGNALWIRE_EXPORTER_WEB_EXTERNAL_URL",
+        value_name = "URL"
+    )]
+    pub external_url: Option<String>,
+
+    /// Prefix for all routes. Defaults to the path of --web.external-url.
+    #[arg(
+        long = "web.route-prefix",
+        env = "SIGNALWIRE_EXPORTER_WEB_ROUTE_PREFIX",
+        value_name = "PATH"
+    )]
+    pub route_prefix: Option<String>,
+
+    /// Without --web.external-url, take the signed URL's scheme and host from
+    /// X-Forwarded-Proto and X-Forwarded-Host. Only behind a proxy that sets
+    /// them.
+    #[arg(
+        long = "web.trust-forwarded-headers",
+        env = "SIGNALWIRE_EXPORTER_WEB_TRUST_FORWARDED_HEADERS"
+    )]
+    pub trust_forwarded_headers: bool,
+
+    /// Largest accepted callback body (or GET query string), in bytes.
+    #[arg(
+        long = "web.max-body-bytes",
+        env = "SIGNALWIRE_EXPORTER_WEB_MAX_BODY_BYTES",
+        default_value_t = 64 * 1024,
+        value_name = "BYTES"
+    )]
+    pub max_body_bytes: usize,
+
+    /// Time a client has to send request headers, and again its body.
+    #[arg(
+        long = "web.read-timeout",
+        env = "SIGNALWIRE_EXPORTER_WEB_READ_TIMEOUT",
+        default_value = "10s",
+        value_parser = humantime::parse_duration,
+        value_name = "DURATION"
+    )]
+    pub read_timeout: Duration,
+
+    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish.
+    #[arg(
+        long = "web.shutdown-timeout",
+        env = "SIGNALWIRE_EXPORTER_WEB_SHUTDOWN_TIMEOUT",
+        default_value = "10s",
+        value_parser = humantime::parse_duration,
+        value_name = "DURATION"
+    )]
+    pub shutdown_timeout: Duration,
+
+    /// SignalWire Signing Key (repeat, or comma-separate in the variable, to
+    /// accept several during rotation).
+    #[arg(
+        long = "signalwire.signing-key",
+        env = "SIGNALWIRE_SIGNING_KEY",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub signing_keys: Vec<String>,
+
+    /// File holding signing keys, one per line; blank lines and # comments
+    /// are skipped (e.g. a container secret).
+    #[arg(
+        long = "signalwire.signing-key-file",
+        env = "SIGNALWIRE_SIGNING_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub signing_key_file: Option<PathBuf>,
+
+    /// Accept callbacks without checking their signature. Anyone who can
+    /// reach the port can then write metrics.
+    #[arg(
+        long = "insecure.skip-signature-validation",
+        env = "SIGNALWIRE_EXPORTER_INSECURE_SKIP_SIGNATURE_VALIDATION"
+    )]
+    pub skip_signature_validation: bool,
+
+    /// How many recent events to remember for duplicate suppression
+    /// (0 turns it off).
+    #[arg(
+        long = "dedupe.capacity",
+        env = "SIGNALWIRE_EXPORTER_DEDUPE_CAPACITY",
+        default_value_t = 100_000,
+        value_name = "ENTRIES"
+    )]
+    pub dedupe_capacity: usize,
+
+    /// How long an event is remembered for duplicate suppression.
+    #[arg(
+        long = "dedupe.ttl",
+        env = "SIGNALWIRE_EXPORTER_DEDUPE_TTL",
+        default_value = "1h",
+        value_parser = humantime::parse_duration,
+        value_name = "DURATION"
+    )]
+    pub dedupe_ttl: Duration,
+}
+
+const NO_KEY: &str = "no signing key configured: set --signalwire.signing-key \
+    (or SIGNALWIRE_SIGNING_KEY, or --signalwire.signing-key-file) to your SignalWire \
+    project's Signing Key, or pass --insecure.skip-signature-validation to accept \
+    unsigned callbacks";
+
+impl ServerArgs {
+    /// The settings these flags describe, or what is wrong with them.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let metrics_listen_address = match &self.metrics_listen_address {
+            Some(a) => Some(config::parse_listen_address(
+                a,
+                "--web.metrics-listen-address",
+            )?),
+            None => None,
+        };
+        config::check_telemetry_path(&self.telemetry_path, TAKEN_PATHS)?;
+        let external_path = match &self.external_url {
+            Some(url) => Some(config::external_url_path(url)?),
+            None => None,
+        };
+        let (prefix, flag) = match (&self.route_prefix, &external_path) {
+            (Some(prefix), _) => (prefix.as_str(), "--web.route-prefix"),
+            (None, path) => (path.as_deref().unwrap_or("/"), "--web.external-url"),
+        };
+        let route_prefix = config::normalise_prefix(prefix);
+        if !route_prefix.is_empty() {
+            config::check_path(&route_prefix, flag)?;
+        }
+        Ok(Settings {
+            listen_address: config::parse_listen_address(
+                &self.listen_address,
+                "--web.listen-address",
+            )?,
+            metrics_listen_address,
+            metrics_auth: self.metrics_auth()?,
+            telemetry_path: self.telemetry_path.clone(),
+            signed_url: SignedUrl::new(
+                self.external_url.as_deref(),
+                &route_prefix,
+                self.trust_forwarded_headers,
+            ),
+            route_prefix,
+            max_body_bytes: self.max_body_bytes,
+            read_timeout: self.read_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            signing_keys: self.signing_keys()?,
+            dedupe_capacity: self.dedupe_capacity,
+            dedupe_ttl: self.dedupe_ttl,
+        })
+    }
+
+    fn metrics_auth(&self) -> Result<MetricsAuth, String> {
+        let basic = match (
+            &self.metrics_basic_auth_user,
+            &self.metrics_basic_auth_password_file,
+        ) {
+            (Some(user), Some(file)) => {
+                let flag = "--web.metrics-basic-auth-password-file";
+                Some(format!("{user}:{}", keys::read_secret(file, flag)?))
+            }
+            _ => None,
+        };
+        let bearer = match &self.metrics_bearer_token_file {
+            Some(file) => Some(keys::read_secret(file, "--web.metrics-bearer-token-file")?),
+            None => None,
+        };
+        Ok(MetricsAuth { basic, bearer })
+    }
+
+    fn signing_keys(&self) -> Result<Option<Vec<config::SigningKey>>, String> {
+        if self.skip_signature_validation {
+            return Ok(None);
+        }
+        let file = self.signing_key_file.as_deref();
+        let keys = keys::collect(&self.signing_keys, file, "--signalwire.signing-key-file")?;
+        if keys.is_empty() {
+            return Err(NO_KEY.into());
+        }
+        Ok(Some(keys))
+    }
+}
+
+/// The start shared by the exporter and the demo: settings from flags, then
+/// the listeners, or the exit code and a one-line reason.
+pub(super) async fn start(
+    args: &ServerArgs,
+    program: &str,
+) -> Result<(Settings, Application), ExitCode> {
+    let settings = args.settings().map_err(|e| refuse(program, &e))?;
+    if settings.signing_keys.is_none() {
+        tracing::warn!(
+            "signature validation is OFF (--insecure.skip-signature-validation): \
+             anyone who can reach this port can write metrics"
+        );
+    }
+    match Application::build(&settings).await {
+        Ok(app) => Ok((settings, app)),
+        Err(e) => {
+            eprintln!("{program}: {} ({})", e, flag_of(&e));
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn flag_of(e: &BindError) -> &'static str {
+    match e.listener {
+        Listener::Main => "--web.listen-address",
+        Listener::Metrics => "--web.metrics-listen-address",
+    }
+}
+
+/// The exporter: serves until SIGTERM or SIGINT.
+pub(super) async fn serve(args: &ServerArgs) -> ExitCode {
+    let (settings, app) = match start(args, "signalwire-exporter").await {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    tracing::info!(
+        address = %app.local_addr(),
+        version = env!("CARGO_PKG_VERSION"),
+        keys = settings.signing_keys.as_ref().map_or(0, Vec::len),
+        "listening"
+    );
+    app.run_until(shutdown_signal()).await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        server: ServerArgs,
+    }
+
+    fn settings(args: &[&str]) -> Result<Settings, String> {
+        let flags = Flags::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        flags.server.settings()
+    }
+
+    #[test]
+    fn refuses_to_start_without_a_key_and_names_both_flags() {
+        assert_eq!(settings(&[]).unwrap_err(), NO_KEY);
+        assert!(NO_KEY.contains("--signalwire.signing-key"));
+        assert!(NO_KEY.contains("--insecure.skip-signature-validation"));
+        let insecure = settings(&["--insecure.skip-signature-validation"]).unwrap();
+        assert!(insecure.signing_keys.is_none());
+    }
+
+    #[test]
+    fn external_url_path_is_the_default_route_prefix() {
+        let key = "--signalwire.signing-key=k";
+        let s = settings(&[key, "--web.external-url=https://h.example/sw/"]).unwrap();
+        assert_eq!(s.route_prefix, "/sw");
+        let s = settings(&[
+            key,
+            "--web.external-url=https://h.example/sw",
+            "--web.route-prefix=/",
+        ])
+        .unwrap();
+        assert_eq!(s.route_prefix, "");
+    }
+
+    #[test]
+    fn listen_address_defaults_to_all_interfaces_on_9711() {
+        let s = settings(&["--signalwire.signing-key=k"]).unwrap();
+        assert_eq!(s.listen_address, "0.0.0.0:9711".parse().unwrap());
+    }
+
+    #[test]
+    fn keys_from_flag_variable_and_file_are_kept_in_order() {
+        let s = settings(&[
+            "--signalwire.signing-key=a, b",
+            "--signalwire.signing-key=c",
+        ]);
+        let keys = s.unwrap().signing_keys.unwrap();
+        assert_eq!(keys, ["a", "b", "c"].map(config::SigningKey::new));
+    }
+
+    #[test]
+    fn a_colliding_telemetry_path_or_a_capture_in_the_prefix_is_refused() {
+        let key = "--signalwire.signing-key=k";
+        let err = settings(&[key, "--web.telemetry-path=/healthz"]).unwrap_err();
+        assert!(
+            err.starts_with("--web.telemetry-path \"/healthz\" collides"),
+            "{err}"
+        );
+        let err = settings(&[key, "--web.route-prefix=/{x}"]).unwrap_err();
+        assert!(err.starts_with("--web.route-prefix \"/{x}\""), "{err}");
+        let s = settings(&[key, "--web.route-prefix=sw/"]).unwrap();
+        assert_eq!(s.route_prefix, "/sw");
+    }
+}

@@ -1,0 +1,216 @@
+//! The simulator's flags: the traffic ones shared by `simulate` and `demo`,
+//! checked while parsing so that a bad value stops before anything starts.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{keys, refuse, shutdown_signal};
+use crate::configuration::SigningKey;
+use crate::simulate::{self, Profile, SimConfig, DEFAULT_DUPLICATE_RATIO};
+
+/// What traffic to simulate: the same flags for `simulate` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct TrafficArgs {
+    /// Calls started per second.
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "N",
+        value_parser = rate,
+        allow_negative_numbers = true
+    )]
+    pub rate: f64,
+
+    /// Network and carrier health of the simulated calls.
+    #[arg(long, value_enum, default_value_t = Profile::Good)]
+    pub profile: Profile,
+
+    /// Seed of the generator (default: random, printed in the summary); the
+    /// same seed sends the same calls.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Share of deliveries sent twice, as SignalWire retries do.
+    #[arg(
+        long,
+        default_value_t = DEFAULT_DUPLICATE_RATIO,
+        value_name = "R",
+        value_parser = ratio,
+        allow_negative_numbers = true
+    )]
+    pub duplicate_ratio: f64,
+}
+
+impl TrafficArgs {
+    /// A simulator configuration sending this traffic to `target`.
+    pub fn config(&self, target: String, key: SigningKey) -> SimConfig {
+        let mut config = SimConfig::new(target, key);
+        config.profile = self.profile;
+        config.rate = self.rate;
+        config.duplicate_ratio = self.duplicate_ratio;
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        config
+    }
+}
+
+fn rate(value: &str) -> Result<f64, String> {
+    let range = simulate::RATE_RANGE;
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|r| range.contains(r))
+        .ok_or_else(|| {
+            format!(
+                "expected calls per second from {} to {}, e.g. 10",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+fn ratio(value: &str) -> Result<f64, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=1.0).contains(r))
+        .ok_or_else(|| "expected a share from 0 to 1, e.g. 0.02".to_owned())
+}
+
+fn target(value: &str) -> Result<String, String> {
+    simulate::check_target(value).map(|()| value.to_owned())
+}
+
+fn concurrency(value: &str) -> Result<usize, String> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|c| (1..=10_000).contains(c))
+        .ok_or_else(|| "expected a whole number from 1 to 10000, e.g. 8".to_owned())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// The exporter's status-callback URL, e.g. http://127.0.0.1:9711/status-callback.
+    /// Signed exactly as given, query included.
+    #[arg(long, value_name = "URL", value_parser = target)]
+    pub target: String,
+
+    /// SignalWire Signing Key the exporter checks (the first, if the variable
+    /// holds a comma-separated list).
+    #[arg(
+        long,
+        env = "SIGNALWIRE_SIGNING_KEY",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub signing_key: Vec<String>,
+
+    /// File whose first key is used (one a line; blank lines and # comments
+    /// skipped); wins over --signing-key.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub traffic: TrafficArgs,
+
+    /// Calls to simulate; 0 runs until Ctrl-C or SIGTERM.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub calls: u64,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "C", value_parser = concurrency)]
+    pub concurrency: usize,
+}
+
+const NO_KEY: &str = "no signing key: set --signing-key, --signing-key-file or the \
+    SIGNALWIRE_SIGNING_KEY environment variable to the Signing Key the exporter checks";
+
+impl SimulateArgs {
+    fn key(&self) -> Result<SigningKey, String> {
+        let keys = match &self.signing_key_file {
+            Some(file) => keys::collect(&[], Some(file), "--signing-key-file")?,
+            None => keys::collect(&self.signing_key, None, "")?,
+        };
+        keys.into_iter().next().ok_or_else(|| NO_KEY.to_owned())
+    }
+
+    pub fn config(&self) -> Result<SimConfig, String> {
+        let mut config = self.traffic.config(self.target.clone(), self.key()?);
+        config.calls = (self.calls > 0).then_some(self.calls);
+        config.concurrency = self.concurrency;
+        Ok(config)
+    }
+}
+
+/// `simulate`: sends, prints the summary, and exits 0 only if every
+/// delivery was acknowledged.
+pub(super) async fn simulate(args: SimulateArgs) -> ExitCode {
+    let config = match args.config() {
+        Ok(c) => c,
+        Err(e) => return refuse("signalwire-exporter simulate", &e),
+    };
+    let summary = simulate::run(config, shutdown_signal()).await;
+    println!("{}", summary.to_json());
+    if summary.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traffic_values_outside_their_range_are_refused_with_the_range() {
+        assert_eq!(rate("0.5"), Ok(0.5));
+        for bad in ["0", "-5", "NaN", "inf", "1e9", "ten"] {
+            assert_eq!(
+                rate(bad),
+                Err("expected calls per second from 0.001 to 100000, e.g. 10".into())
+            );
+        }
+        assert_eq!(ratio("0"), Ok(0.0));
+        assert_eq!(ratio("1"), Ok(1.0));
+        for bad in ["1.5", "-0.1", "NaN"] {
+            assert_eq!(
+                ratio(bad),
+                Err("expected a share from 0 to 1, e.g. 0.02".into())
+            );
+        }
+        assert_eq!(concurrency("8"), Ok(8));
+        assert!(concurrency("0").is_err());
+    }
+
+    #[test]
+    fn the_key_file_wins_and_its_first_key_is_used() {
+        let path = std::env::temp_dir().join(format!("swx-simkey-{}", std::process::id()));
+        std::fs::write(&path, "# current first\n\nfilekey\nother\n").unwrap();
+        let mut args = SimulateArgs {
+            target: "http://127.0.0.1:1/status-callback".into(),
+            signing_key: vec!["flagkey".into()],
+            signing_key_file: Some(path.clone()),
+            traffic: TrafficArgs {
+                rate: 1.0,
+                profile: Profile::Good,
+                seed: None,
+                duplicate_ratio: 0.0,
+            },
+            calls: 1,
+            concurrency: 1,
+        };
+        let from_file = args.key();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(from_file, Ok(SigningKey::new("filekey")));
+        args.signing_key_file = None;
+        assert_eq!(args.key(), Ok(SigningKey::new("flagkey")));
+        args.signing_key.clear();
+        assert_eq!(args.key(), Err(NO_KEY.to_owned()));
+    }
+}
