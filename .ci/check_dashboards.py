@@ -7,6 +7,7 @@ Checks every panel's datasource and variables, and writes every target
 expression, with Grafana's variables substituted, as a recording rule in
 OUT.yml so that `promtool check rules` can parse it:
   $status, $direction             -> .*   (the variables' allValue)
+  $job                            -> .+   (Grafana sends the jobs it found)
   $__rate_interval, $__interval,
   $__range                        -> 1m
   ${datasource}                   -> untouched (only used as datasource uid)
@@ -27,8 +28,14 @@ LABELLED = [
                 r"call_duration_seconds\w*|recording_duration_seconds\w*)"
                 r"|status_direction:[\w:]+)"), ("$status", "$direction")),
     (re.compile(r"(?<![\w:])direction:[\w:]+"), ("$direction",)),
+    # Every series the exporter or Prometheus' scrape of it makes, and every
+    # recording rule over them (the rules keep `job`), is filtered by $job,
+    # so the dashboard works whatever the scrape job is named.
+    (re.compile(r"(?<![\w:])((?:[a-z_]+:)?signalwire[\w:]*|up|process_\w+)(?![\w:(])"), ("$job",)),
 ]
+JOB_QUERY = "label_values(signalwire_exporter_build_info, job)"
 SUBST = [
+    (re.compile(r"\$\{?job\}?"), ".+"),
     (re.compile(r"\$\{?status\}?"), ".*"),
     (re.compile(r"\$\{?direction\}?"), ".*"),
     (re.compile(r"\$\{?__rate_interval\}?"), "1m"),
@@ -51,6 +58,13 @@ for path in files:
     ds = variables.get("datasource")
     if not ds or ds.get("type") != "datasource" or ds.get("query") != "prometheus":
         errors.append(f"{path}: missing datasource variable of type datasource/prometheus")
+    job = variables.get("job")
+    # No allValue: "All" must mean the jobs found, not `.*`, which would take
+    # in every other job's `up` and `process_*` series.
+    if (not job or job.get("type") != "query" or job.get("definition") != JOB_QUERY
+            or not job.get("multi") or not job.get("includeAll") or job.get("allValue")):
+        errors.append(f"{path}: variable job must query {JOB_QUERY}, multi-value, "
+                      "includeAll, without allValue")
     for name in ("status", "direction"):
         v = variables.get(name)
         if not v or not v.get("multi") or not v.get("includeAll") or v.get("allValue") != ".*":
