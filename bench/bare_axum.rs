@@ -14,6 +14,8 @@
 //! `GET /metrics` answers a small constant text body so the scrape phase of
 //! the benchmark can run against this server too.
 
+#![forbid(unsafe_code)]
+
 use axum::{
     body::Bytes,
     http::StatusCode,

@@ -9,6 +9,8 @@
 //!
 //! Run: `cargo bench --bench ingest` (bench/run does, and prints the figures).
 
+#![forbid(unsafe_code)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -14,6 +14,8 @@
 //!
 //! bench/run --memory does this. Prints one `MEMORY_JSON {...}` line.
 
+#![forbid(unsafe_code)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;

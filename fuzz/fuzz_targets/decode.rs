@@ -2,6 +2,7 @@
 //! body, then `StatusEvent::parse` and `Recorder::record` on a fresh recorder.
 //! Nothing may panic, and what decodes must keep the decoder's promises.
 #![no_main]
+#![forbid(unsafe_code)]
 
 use libfuzzer_sys::fuzz_target;
 use signalwire_exporter::domain::{Params, StatusEvent, Value};

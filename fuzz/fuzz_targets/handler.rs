@@ -4,6 +4,7 @@
 //! Content-Length, body). The status is always one the handler documents, a
 //! correctly signed request is never refused as forged, and nothing panics.
 #![no_main]
+#![forbid(unsafe_code)]
 
 use std::sync::OnceLock;
 

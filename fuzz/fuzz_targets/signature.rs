@@ -3,6 +3,7 @@
 //! a single-byte change of the body (or of the signature) is false unless
 //! it leaves what is signed unchanged, which the oracle computes exactly.
 #![no_main]
+#![forbid(unsafe_code)]
 
 use libfuzzer_sys::fuzz_target;
 use signalwire_exporter::domain::{Params, Value};

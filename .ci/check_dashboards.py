@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Lints the Grafana dashboards for .ci/check-config.
+
+Usage: check_dashboards.py OUT.yml DASHBOARD.json...
+
+Checks every panel's datasource and variables, and writes every target
+expression, with Grafana's variables substituted, as a recording rule in
+OUT.yml so that `promtool check rules` can parse it:
+  $status, $direction             -> .*   (the variables' allValue)
+  $job                            -> .+   (Grafana sends the jobs it found)
+  $__rate_interval, $__interval,
+  $__range                        -> 1m
+  ${datasource}                   -> untouched (only used as datasource uid)
+Exits 1 and prints each problem when one is found.
+"""
+import json
+import re
+import sys
+
+out, files = sys.argv[1], sys.argv[2:]
+errors = []
+rules = []
+
+# Selectors that carry the call labels and must be filtered by the variables:
+# (pattern, variables required in the selector's braces).
+LABELLED = [
+    (re.compile(r"(?<![\w:])(signalwire_(call_events_total|audio_\w+|sip_responses_total|"
+                r"call_duration_seconds\w*|recording_duration_seconds\w*)"
+                r"|status_direction:[\w:]+)"), ("$status", "$direction")),
+    (re.compile(r"(?<![\w:])direction:[\w:]+"), ("$direction",)),
+    # Every series the exporter or Prometheus' scrape of it makes, and every
+    # recording rule over them (the rules keep `job`), is filtered by $job,
+    # so the dashboard works whatever the scrape job is named.
+    (re.compile(r"(?<![\w:])((?:[a-z_]+:)?signalwire[\w:]*|up|process_\w+)(?![\w:(])"), ("$job",)),
+]
+JOB_QUERY = "label_values(signalwire_exporter_build_info, job)"
+SUBST = [
+    (re.compile(r"\$\{?job\}?"), ".+"),
+    (re.compile(r"\$\{?status\}?"), ".*"),
+    (re.compile(r"\$\{?direction\}?"), ".*"),
+    (re.compile(r"\$\{?__rate_interval\}?"), "1m"),
+    (re.compile(r"\$\{?__interval\}?"), "1m"),
+    (re.compile(r"\$\{?__range\}?"), "1m"),
+]
+
+
+def walk(panels):
+    for p in panels:
+        yield p
+        yield from walk(p.get("panels", []))
+
+
+for path in files:
+    d = json.load(open(path))
+    if d.get("uid") != "signalwire-exporter" and path.endswith("signalwire-exporter.json"):
+        errors.append(f"{path}: uid must be signalwire-exporter")
+    variables = {v["name"]: v for v in d.get("templating", {}).get("list", [])}
+    ds = variables.get("datasource")
+    if not ds or ds.get("type") != "datasource" or ds.get("query") != "prometheus":
+        errors.append(f"{path}: missing datasource variable of type datasource/prometheus")
+    job = variables.get("job")
+    # No allValue: "All" must mean the jobs found, not `.*`, which would take
+    # in every other job's `up` and `process_*` series.
+    if (not job or job.get("type") != "query" or job.get("definition") != JOB_QUERY
+            or not job.get("multi") or not job.get("includeAll") or job.get("allValue")):
+        errors.append(f"{path}: variable job must query {JOB_QUERY}, multi-value, "
+                      "includeAll, without allValue")
+    for name in ("status", "direction"):
+        v = variables.get(name)
+        if not v or not v.get("multi") or not v.get("includeAll") or v.get("allValue") != ".*":
+            errors.append(f"{path}: variable {name} must be multi-value, includeAll, allValue .*")
+    for p in walk(d.get("panels", [])):
+        if p.get("type") == "row":
+            continue
+        title = p.get("title")
+        if (p.get("datasource") or {}).get("uid") != "${datasource}":
+            errors.append(f"{path}: panel {title!r} datasource uid is not ${{datasource}}")
+        targets = p.get("targets") or []
+        if not targets:
+            errors.append(f"{path}: panel {title!r} has no targets")
+        for t in targets:
+            if (t.get("datasource") or {}).get("uid") != "${datasource}":
+                errors.append(f"{path}: panel {title!r} target {t.get('refId')} datasource uid is not ${{datasource}}")
+            expr = t.get("expr", "")
+            if not expr:
+                errors.append(f"{path}: panel {title!r} target {t.get('refId')} has no expr")
+                continue
+            if "rate(" in expr and "[$__rate_interval]" not in expr and "increase(" not in expr:
+                errors.append(f"{path}: panel {title!r}: rate() without $__rate_interval: {expr}")
+            for rx, required in LABELLED:
+                for m in rx.finditer(expr):
+                    # every selector of a metric with status/direction labels is filtered
+                    rest = expr[m.end():]
+                    braces = rest.split("}")[0] if rest.startswith("{") else ""
+                    for var in required:
+                        if f'=~"{var}"' not in braces:
+                            errors.append(f"{path}: panel {title!r}: {m.group(0)} not filtered by {var}: {expr}")
+            e = expr
+            for rx, rep in SUBST:
+                e = rx.sub(rep, e)
+            if "$" in e.replace("${datasource}", ""):
+                errors.append(f"{path}: panel {title!r}: unsubstituted variable left in {e}")
+            rules.append((f"{title} {t.get('refId')}", e))
+
+with open(out, "w") as f:
+    f.write("groups:\n  - name: dashboard-expressions\n    rules:\n")
+    for i, (where, e) in enumerate(rules):
+        f.write(f"      # {where}\n      - record: dashboard_expr_{i}\n        expr: {json.dumps(e)}\n")
+print(f"{len(rules)} dashboard expressions extracted")
+for e in errors:
+    print("ERROR:", e)
+sys.exit(1 if errors else 0)
