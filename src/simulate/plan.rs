@@ -197,7 +197,8 @@ pub struct PlannedCall {
 impl PlannedCall {
     /// Whether the terminal event is never delivered.
     pub fn terminal_lost(&self) -> bool {
-        !self.delivery.contains(&(self.events.len() - 1))
+        let terminal = self.events.len().checked_sub(1);
+        terminal.is_some_and(|t| !self.delivery.contains(&t))
     }
 
     /// Whether the events are not delivered in sequence order.

@@ -66,7 +66,8 @@ pub struct SimConfig {
     /// Share of calls whose terminal event is never sent.
     pub lose_terminal_ratio: f64,
     pub pace: Pace,
-    /// Requests in flight at once (one per call at most, so calls at once).
+    /// Requests in flight at once (one per call at most, so back to back
+    /// also calls at once).
     pub concurrency: usize,
     /// `None`: a random one per run, so that reruns with the same seed are
     /// not duplicates to a running exporter.
