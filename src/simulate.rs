@@ -1,16 +1,27 @@
 //! `simulate`: sends realistic, signed Voice Status Callbacks to an exporter,
 //! the way SignalWire would, and tallies a summary that can be compared with
 //! the exporter's /metrics. It depends only on `domain` (what a callback
-//! holds) and `signature` (how it is signed); its flags live in `crate::cli`.
+//! holds), `signature` (how it is signed) and the thresholds and bucket
+//! bounds of `calls`; its flags live in `crate::cli`.
 //!
 //! - `plan`: the pure, seeded generator (profile + seed → calls → events).
-//! - `run`: the sender (HTTP client, pacing, concurrency, retries, summary).
+//! - `timeline`: when each event happens, and the order of delivery.
+//! - `run`: the sender (HTTP client, pacing, concurrency, retries).
+//! - `tally`: the summary, with what the exporter's per-call series should
+//!   show, predicted by the rules of `calls`.
 
 mod plan;
 mod run;
+mod tally;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
 
 pub use plan::{
     mos_from_r, plan, Generator, PlannedCall, PlannedEvent, Profile, Quality, TerminalStats,
-    DEFAULT_DUPLICATE_RATIO,
+    DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO, DEFAULT_OUT_OF_ORDER_RATIO,
 };
-pub use run::{check_target, run, SimConfig, Summary, RATE_RANGE};
+pub use run::{check_target, run, Pace, SimConfig, RATE_RANGE};
+pub use tally::{Buckets, Histogram, Summary};
+pub use timeline::Timeline;

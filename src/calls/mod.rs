@@ -8,6 +8,7 @@
 //! [`CallTable`]) and the duplicate suppression: every event given to
 //! [`CallTable::record`] must be accepted and not an exact retry.
 
+pub mod buckets;
 mod quality;
 mod query;
 mod recent;

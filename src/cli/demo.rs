@@ -187,6 +187,8 @@ pub(super) async fn run(args: DemoArgs) -> ExitCode {
     let mut config = args.traffic.config(urls.target, key);
     config.signed_url = Some(urls.signed);
     config.calls = None;
+    // Events when their Timestamps come, so delivery delays stay small.
+    config.pace = args.traffic.pace.unwrap_or(simulate::Pace::RealTime);
     // The simulator stops first, so the server still answers its last calls.
     let summary = simulate::run(config, shutdown_signal()).await;
     let _ = stop_server.send(());

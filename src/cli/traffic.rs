@@ -8,7 +8,10 @@ use clap::Args;
 
 use super::{keys, refuse, shutdown_signal};
 use crate::configuration::SigningKey;
-use crate::simulate::{self, Profile, SimConfig, DEFAULT_DUPLICATE_RATIO};
+use crate::simulate::{
+    self, Pace, Profile, SimConfig, DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO,
+    DEFAULT_OUT_OF_ORDER_RATIO,
+};
 
 /// What traffic to simulate: the same flags for `simulate` and `demo`.
 #[derive(Debug, Clone, Args)]
@@ -41,6 +44,33 @@ pub struct TrafficArgs {
         allow_negative_numbers = true
     )]
     pub duplicate_ratio: f64,
+
+    /// Share of calls with two neighbouring events delivered in the wrong
+    /// order: a late progress event, or the terminal one before the answer.
+    #[arg(
+        long,
+        default_value_t = DEFAULT_OUT_OF_ORDER_RATIO,
+        value_name = "R",
+        value_parser = ratio,
+        allow_negative_numbers = true
+    )]
+    pub out_of_order_ratio: f64,
+
+    /// Share of calls whose terminal callback is never sent: they stay active
+    /// in the exporter until --calls.max-age, then count as unfinished.
+    #[arg(
+        long,
+        default_value_t = DEFAULT_LOSE_TERMINAL_RATIO,
+        value_name = "R",
+        value_parser = ratio,
+        allow_negative_numbers = true
+    )]
+    pub lose_terminal_ratio: f64,
+
+    /// When events are sent [default: real-time for demo, back-to-back for
+    /// simulate].
+    #[arg(long, value_enum, value_name = "PACE")]
+    pub pace: Option<Pace>,
 }
 
 impl TrafficArgs {
@@ -50,6 +80,11 @@ impl TrafficArgs {
         config.profile = self.profile;
         config.rate = self.rate;
         config.duplicate_ratio = self.duplicate_ratio;
+        config.out_of_order_ratio = self.out_of_order_ratio;
+        config.lose_terminal_ratio = self.lose_terminal_ratio;
+        if let Some(pace) = self.pace {
+            config.pace = pace;
+        }
         if let Some(seed) = self.seed {
             config.seed = seed;
         }
@@ -188,6 +223,48 @@ mod tests {
         assert!(concurrency("0").is_err());
     }
 
+    fn simulate_args(extra: &[&str]) -> Result<SimulateArgs, String> {
+        use crate::cli::{Cli, Command};
+        use clap::Parser;
+        let argv = [
+            "signalwire-exporter",
+            "simulate",
+            "--target=http://127.0.0.1:9/",
+        ];
+        let cli = Cli::try_parse_from(argv.iter().chain(extra)).map_err(|e| e.to_string())?;
+        match cli.command {
+            Some(Command::Simulate(args)) => Ok(args),
+            _ => Err("not simulate".into()),
+        }
+    }
+
+    #[test]
+    fn delivery_flags_are_checked_like_the_other_shares_and_reach_the_config() {
+        let args = simulate_args(&["--signing-key=k"]).unwrap();
+        let config = args.config().unwrap();
+        assert_eq!(config.out_of_order_ratio, DEFAULT_OUT_OF_ORDER_RATIO);
+        assert_eq!(config.lose_terminal_ratio, 0.0);
+        assert_eq!(config.pace, Pace::BackToBack);
+        let args = simulate_args(&[
+            "--signing-key=k",
+            "--out-of-order-ratio=0.25",
+            "--lose-terminal-ratio=1",
+            "--pace=real-time",
+        ]);
+        let config = args.unwrap().config().unwrap();
+        assert_eq!(config.out_of_order_ratio, 0.25);
+        assert_eq!(config.lose_terminal_ratio, 1.0);
+        assert_eq!(config.pace, Pace::RealTime);
+        for flag in ["--out-of-order-ratio", "--lose-terminal-ratio"] {
+            let error = simulate_args(&[flag, "-0.5"]).unwrap_err();
+            let expected = format!(
+                "error: invalid value '-0.5' for '{flag} <R>': expected a share from 0 to 1, \
+                 e.g. 0.02"
+            );
+            assert_eq!(error.lines().next(), Some(expected.as_str()));
+        }
+    }
+
     #[test]
     fn the_key_file_wins_and_its_first_key_is_used() {
         let path = std::env::temp_dir().join(format!("swx-simkey-{}", std::process::id()));
@@ -201,6 +278,9 @@ mod tests {
                 profile: Profile::Good,
                 seed: None,
                 duplicate_ratio: 0.0,
+                out_of_order_ratio: 0.0,
+                lose_terminal_ratio: 0.0,
+                pace: None,
             },
             calls: 1,
             concurrency: 1,

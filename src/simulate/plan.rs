@@ -3,21 +3,29 @@
 //! Every call draws from its own RNG, seeded from (seed, call index), so call
 //! `n` is the same whatever the number of calls, and the duplicate decisions
 //! are drawn last so that changing the duplicate ratio changes nothing else.
-//! Nothing here reads the clock: the sender adds `Timestamp` and `AccountSid`.
+//! The call's timeline and its delivery order (out of order, lost terminal)
+//! come from two more streams of their own, for the same reason. Nothing
+//! here reads the clock: the sender gives the call its start (`fields`).
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use time::format_description::well_known::Rfc2822;
+use time::OffsetDateTime;
 
+use super::timeline::{delivery_order, Timeline};
 use crate::domain::{CallStatus, Direction};
 
 /// How healthy the simulated network and carriers are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Profile {
-    /// ~95% of calls answered; ~1% of answered calls with MOS <= 3.5.
+    /// ~95% of calls answered; ~1% of answered calls with MOS <= 3.5; ring
+    /// within 1-4 s, answered within 2-10 s.
     Good,
-    /// ~80% answered; ~25% of answered calls with 5-20% loss and MOS < 3.5.
+    /// ~80% answered; ~25% of answered calls with 5-20% loss, MOS < 3.5 and
+    /// most with high jitter; slow to ring and to answer, with long tails.
     Degraded,
-    /// Most calls fail with SIP 503; the few answered ones sound poor.
+    /// Most calls fail with SIP 503 before ringing; the few answered ones
+    /// sound poor.
     Outage,
 }
 
@@ -148,6 +156,8 @@ pub struct PlannedEvent {
     pub params: Vec<(&'static str, String)>,
     /// Whether this event is delivered a second time, as a retry.
     pub duplicate: bool,
+    /// Seconds from the call's `initiated` Timestamp to this event's.
+    pub offset: u32,
 }
 
 /// What a call's terminal event reports, for the summary.
@@ -161,6 +171,8 @@ pub struct TerminalStats {
     pub skipped_packets: u64,
     /// AudioInMos as sent (two decimals), a meaningless 4.5 without media.
     pub mos: f64,
+    /// AudioInJitterMaxVariance as sent (two decimals), in ms².
+    pub jitter_max_variance: f64,
     /// CallDuration in seconds; 0 for calls that were never answered.
     pub duration: u32,
 }
@@ -176,6 +188,43 @@ pub struct PlannedCall {
     pub terminal: TerminalStats,
     /// In sequence order; the last one is terminal.
     pub events: Vec<PlannedEvent>,
+    pub timeline: Timeline,
+    /// Indices into `events` in the order they are delivered: sequence order
+    /// unless two were swapped, without the terminal one when it is lost.
+    pub delivery: Vec<usize>,
+}
+
+impl PlannedCall {
+    /// Whether the terminal event is never delivered.
+    pub fn terminal_lost(&self) -> bool {
+        let terminal = self.events.len().checked_sub(1);
+        terminal.is_some_and(|t| !self.delivery.contains(&t))
+    }
+
+    /// Whether the events are not delivered in sequence order.
+    pub fn out_of_order(&self) -> bool {
+        self.delivery.windows(2).any(|w| w[0] > w[1])
+    }
+
+    /// The form fields of `events[index]` as sent for a call that started
+    /// (its `initiated` Timestamp) at `start`, a whole second: the planned
+    /// ones, then `AccountSid` and `Timestamp` (RFC 2822).
+    pub fn fields(
+        &self,
+        index: usize,
+        account_sid: &str,
+        start: OffsetDateTime,
+    ) -> Vec<(&'static str, String)> {
+        let event = &self.events[index];
+        let mut fields = event.params.clone();
+        fields.push(("AccountSid", account_sid.to_owned()));
+        let at = start + time::Duration::seconds(i64::from(event.offset));
+        // Years 1900 to 9999 format; a clock outside them sends no Timestamp.
+        if let Ok(timestamp) = at.format(&Rfc2822) {
+            fields.push(("Timestamp", timestamp));
+        }
+        fields
+    }
 }
 
 /// An endless, deterministic stream of calls.
@@ -184,12 +233,20 @@ pub struct Generator {
     profile: Profile,
     seed: u64,
     duplicate_ratio: f64,
+    out_of_order_ratio: f64,
+    lose_terminal_ratio: f64,
     next: u64,
     /// The numbers "we" own: To of inbound calls, From of outbound ones.
     own_numbers: Vec<String>,
 }
 
 pub const DEFAULT_DUPLICATE_RATIO: f64 = 0.02;
+pub const DEFAULT_OUT_OF_ORDER_RATIO: f64 = 0.05;
+pub const DEFAULT_LOSE_TERMINAL_RATIO: f64 = 0.0;
+
+/// Sub-streams of a call's seed: one for its timeline, one for its delivery.
+const TIMELINE_STREAM: u64 = 1;
+const DELIVERY_STREAM: u64 = 2;
 
 impl Generator {
     pub fn new(profile: Profile, seed: u64) -> Self {
@@ -199,6 +256,8 @@ impl Generator {
             profile,
             seed,
             duplicate_ratio: DEFAULT_DUPLICATE_RATIO,
+            out_of_order_ratio: DEFAULT_OUT_OF_ORDER_RATIO,
+            lose_terminal_ratio: DEFAULT_LOSE_TERMINAL_RATIO,
             next: 0,
             own_numbers,
         }
@@ -207,6 +266,18 @@ impl Generator {
     /// Share of deliveries sent twice (0 to 1).
     pub fn duplicate_ratio(mut self, ratio: f64) -> Self {
         self.duplicate_ratio = ratio.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Share of calls with two events delivered in the wrong order (0 to 1).
+    pub fn out_of_order_ratio(mut self, ratio: f64) -> Self {
+        self.out_of_order_ratio = ratio.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Share of calls whose terminal event is never delivered (0 to 1).
+    pub fn lose_terminal_ratio(mut self, ratio: f64) -> Self {
+        self.lose_terminal_ratio = ratio.clamp(0.0, 1.0);
         self
     }
 
@@ -252,6 +323,7 @@ impl Generator {
         for event in &mut events {
             event.duplicate = rng.gen::<f64>() < self.duplicate_ratio;
         }
+        let (timeline, delivery) = self.schedule(index, &mut events, (sip_code, audio.duration));
         PlannedCall {
             index,
             call_sid: parties.call_sid,
@@ -263,10 +335,38 @@ impl Generator {
                 media_packets: audio.media,
                 skipped_packets: audio.skipped,
                 mos: audio.mos,
+                jitter_max_variance: audio.jitter_max,
                 duration: audio.duration,
             },
             events,
+            timeline,
+            delivery,
         }
+    }
+
+    /// When the call's `events` happen (their `offset`) and the order they
+    /// are delivered in, each from a stream of its own.
+    fn schedule(
+        &self,
+        index: u64,
+        events: &mut [PlannedEvent],
+        (sip_code, duration): (u16, u32),
+    ) -> (Timeline, Vec<usize>) {
+        let status = events.last().map_or(CallStatus::Other, |e| e.status);
+        let call_seed = mix(self.seed, index);
+        let mut rng = SmallRng::seed_from_u64(mix(call_seed, TIMELINE_STREAM));
+        let timeline = Timeline::draw(&mut rng, self.profile, status, sip_code, duration);
+        for event in events.iter_mut() {
+            event.offset = timeline.offset(event.status);
+        }
+        let mut rng = SmallRng::seed_from_u64(mix(call_seed, DELIVERY_STREAM));
+        let delivery = delivery_order(
+            &mut rng,
+            events.len(),
+            self.out_of_order_ratio,
+            self.lose_terminal_ratio,
+        );
+        (timeline, delivery)
     }
 }
 
@@ -344,6 +444,7 @@ impl Parties {
                     sequence,
                     params,
                     duplicate: false,
+                    offset: 0,
                 }
             })
             .collect()
@@ -383,8 +484,8 @@ fn loss(rng: &mut SmallRng, quality: Quality) -> (f64, f64) {
     }
 }
 
-/// Jitter variance (min, max), largest jitter buffer, ptime and flushed
-/// packets, worse as quality drops.
+/// Jitter variance (min, max, in ms²), largest jitter buffer, ptime and
+/// flushed packets, worse as quality drops.
 fn buffer(rng: &mut SmallRng, quality: Quality, media: u64) -> (f64, f64, u64, f64, u64) {
     match quality {
         Quality::Clean => (
@@ -396,14 +497,20 @@ fn buffer(rng: &mut SmallRng, quality: Quality, media: u64) -> (f64, f64, u64, f
         ),
         Quality::Fair => (
             rng.gen_range(0.0..2.0),
-            rng.gen_range(10.0..60.0),
+            // Now and then a burst of jitter, above the 900 ms² (30 ms) tag.
+            if rng.gen_bool(0.05) {
+                rng.gen_range(901.0..2500.0)
+            } else {
+                rng.gen_range(10.0..60.0)
+            },
             rng.gen_range(2..12),
             rng.gen_range(20.0..20.2),
             rng.gen_range(0..5),
         ),
         Quality::Poor => (
             rng.gen_range(0.5..10.0),
-            rng.gen_range(50.0..900.0),
+            // Three in four above 900 ms²: a 30 ms deviation.
+            rng.gen_range(200.0..3000.0),
             rng.gen_range(10..200),
             rng.gen_range(20.2..22.0),
             (media as f64 * rng.gen_range(0.001..0.02)).round() as u64,
@@ -558,7 +665,7 @@ fn pick<'a, T>(rng: &mut SmallRng, weighted: &'a [(T, u32)]) -> &'a T {
 }
 
 /// A standard normal variate (Box-Muller).
-fn normal(rng: &mut SmallRng) -> f64 {
+pub(super) fn normal(rng: &mut SmallRng) -> f64 {
     let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
     let u2: f64 = rng.gen();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()

@@ -1,20 +1,21 @@
-//! The sending half of the simulator: pacing, concurrency, signing, and the
-//! tally that becomes the summary.
+//! The sending half of the simulator: pacing, concurrency and signing; what
+//! was acknowledged goes to the tally that becomes the summary.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::plan::{Generator, PlannedCall, PlannedEvent, Profile, DEFAULT_DUPLICATE_RATIO};
+use super::plan::{
+    Generator, PlannedCall, Profile, DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO,
+    DEFAULT_OUT_OF_ORDER_RATIO,
+};
+use super::tally::{CallState, Summary};
 use crate::domain::Params;
 use crate::signature::SigningKey;
 
@@ -26,6 +27,23 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Calls started per second that the pacing can represent: at the low end
 /// the gap between calls still fits a `Duration` for any realistic run.
 pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=100_000.0;
+
+/// Calls in progress at once in real time (each waits for its next event):
+/// beyond this, calls start late. The exporter's default `--calls.capacity`.
+const MAX_CALLS_IN_PROGRESS: usize = 100_000;
+
+/// When a call's events are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pace {
+    /// Each event when its Timestamp comes: a call lasts as long as it says
+    /// (a run of --calls N as long as its last call), and delivery delays
+    /// stay under a second (out-of-order events aside).
+    RealTime,
+    /// A call's events one after another without waiting: Timestamps follow
+    /// the call's timeline from its start, so later ones are ahead of the
+    /// clock (the exporter observes a delivery delay of 0 for them).
+    BackToBack,
+}
 
 /// What to simulate and where to send it.
 #[derive(Debug, Clone)]
@@ -43,7 +61,13 @@ pub struct SimConfig {
     pub calls: Option<u64>,
     /// Share of deliveries sent twice, as a retry.
     pub duplicate_ratio: f64,
-    /// Requests in flight at once (one per call at most, so calls at once).
+    /// Share of calls with two events delivered in the wrong order.
+    pub out_of_order_ratio: f64,
+    /// Share of calls whose terminal event is never sent.
+    pub lose_terminal_ratio: f64,
+    pub pace: Pace,
+    /// Requests in flight at once (one per call at most, so back to back
+    /// also calls at once).
     pub concurrency: usize,
     /// `None`: a random one per run, so that reruns with the same seed are
     /// not duplicates to a running exporter.
@@ -63,6 +87,9 @@ impl SimConfig {
             rate: 10.0,
             calls: Some(100),
             duplicate_ratio: DEFAULT_DUPLICATE_RATIO,
+            out_of_order_ratio: DEFAULT_OUT_OF_ORDER_RATIO,
+            lose_terminal_ratio: DEFAULT_LOSE_TERMINAL_RATIO,
+            pace: Pace::BackToBack,
             concurrency: 8,
             account_sid: None,
             timeout: Duration::from_secs(15),
@@ -78,11 +105,14 @@ impl SimConfig {
                 self.rate
             ));
         }
-        if !(0.0..=1.0).contains(&self.duplicate_ratio) {
-            return Err(format!(
-                "--duplicate-ratio must be from 0 to 1, got {}",
-                self.duplicate_ratio
-            ));
+        for (flag, ratio) in [
+            ("--duplicate-ratio", self.duplicate_ratio),
+            ("--out-of-order-ratio", self.out_of_order_ratio),
+            ("--lose-terminal-ratio", self.lose_terminal_ratio),
+        ] {
+            if !(0.0..=1.0).contains(&ratio) {
+                return Err(format!("{flag} must be from 0 to 1, got {ratio}"));
+            }
         }
         if self.concurrency == 0 {
             return Err("--concurrency must be at least 1".into());
@@ -103,70 +133,6 @@ pub fn check_target(target: &str) -> Result<(), String> {
     }
 }
 
-/// What was sent and acknowledged. Event and audio counts cover events that
-/// got at least one 2xx answer, so with no failures they equal what the
-/// exporter's /metrics shows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub seed: u64,
-    /// Calls started.
-    pub calls: u64,
-    /// HTTP requests sent, retries included.
-    pub deliveries: u64,
-    /// Retried deliveries (identical body and signature).
-    pub duplicates: u64,
-    pub non_2xx: u64,
-    /// Transport errors (refused, reset, timed out).
-    pub errors: u64,
-    /// Unique events by "CallStatus/Direction".
-    pub events: BTreeMap<String, u64>,
-    /// Terminal events by "CallStatus/Direction".
-    pub terminal: BTreeMap<String, u64>,
-    /// Σ AudioInMediaPacketCount over terminal events.
-    pub audio_in_packets: u64,
-    /// Σ AudioInSkipPacketCount over terminal events.
-    pub audio_in_skipped_packets: u64,
-    /// Terminal events with media, whose AudioInMos the exporter observes.
-    pub mos_observations: u64,
-    pub mos_at_or_below_3_5: u64,
-    /// Terminal events by SipResultCode.
-    pub sip_responses: BTreeMap<String, u64>,
-}
-
-impl Summary {
-    /// No request was refused or lost.
-    pub fn ok(&self) -> bool {
-        self.non_2xx == 0 && self.errors == 0
-    }
-
-    /// The one-line JSON printed at the end of a run.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a summary serializes")
-    }
-
-    fn acknowledged(&mut self, call: &PlannedCall, event: &PlannedEvent) {
-        let key = format!("{}/{}", event.status.as_str(), call.direction.as_str());
-        *self.events.entry(key.clone()).or_default() += 1;
-        if !event.status.is_terminal() {
-            return;
-        }
-        let t = &call.terminal;
-        *self.terminal.entry(key).or_default() += 1;
-        *self
-            .sip_responses
-            .entry(t.sip_code.to_string())
-            .or_default() += 1;
-        self.audio_in_packets += t.media_packets;
-        self.audio_in_skipped_packets += t.skipped_packets;
-        if t.media_packets > 0 {
-            self.mos_observations += 1;
-            if t.mos <= 3.5 {
-                self.mos_at_or_below_3_5 += 1;
-            }
-        }
-    }
-}
-
 /// Shared by the call tasks.
 struct Sender {
     client: reqwest::Client,
@@ -174,6 +140,9 @@ struct Sender {
     signed_url: String,
     key: SigningKey,
     account_sid: String,
+    pace: Pace,
+    /// Requests in flight.
+    requests: Semaphore,
     summary: Mutex<Summary>,
 }
 
@@ -195,6 +164,7 @@ pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summa
         profile = %config.profile,
         seed = config.seed,
         rate = config.rate,
+        pace = ?config.pace,
         calls = config.calls.map_or_else(|| "until stopped".to_owned(), |n| n.to_string()),
         "simulating SignalWire status callbacks"
     );
@@ -216,21 +186,29 @@ pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summa
             drain(&mut tasks).await;
         }
     }
-    let summary = sender.summary.lock().unwrap_or_else(|e| e.into_inner());
+    let mut summary = sender.summary.lock().unwrap_or_else(|e| e.into_inner());
+    summary.finish();
     summary.clone()
 }
 
-/// Starts the planned calls at the configured pace, each on a task of
-/// `tasks`, at most `concurrency` at once. True if `shutdown` came first.
+/// Starts the planned calls at the configured rate, each on a task of
+/// `tasks`, at most `concurrency` at once back to back (a call sends one
+/// request at a time) or `MAX_CALLS_IN_PROGRESS` in real time (a call waits
+/// for its events). True if `shutdown` came first.
 async fn start_calls<F: Future<Output = ()>>(
     config: &SimConfig,
     sender: &Arc<Sender>,
     tasks: &mut JoinSet<()>,
     mut shutdown: Pin<&mut F>,
 ) -> bool {
-    let generator =
-        Generator::new(config.profile, config.seed).duplicate_ratio(config.duplicate_ratio);
-    let slots = Arc::new(Semaphore::new(config.concurrency));
+    let generator = Generator::new(config.profile, config.seed)
+        .duplicate_ratio(config.duplicate_ratio)
+        .out_of_order_ratio(config.out_of_order_ratio)
+        .lose_terminal_ratio(config.lose_terminal_ratio);
+    let slots = Arc::new(Semaphore::new(match config.pace {
+        Pace::BackToBack => config.concurrency,
+        Pace::RealTime => MAX_CALLS_IN_PROGRESS,
+    }));
     let start = Instant::now();
     let mut lag_warned = false;
     for (i, call) in generator.enumerate() {
@@ -300,6 +278,8 @@ impl Sender {
             target: config.target.clone(),
             key: config.key.clone(),
             account_sid,
+            pace: config.pace,
+            requests: Semaphore::new(config.concurrency),
             summary: Mutex::new(Summary {
                 seed: config.seed,
                 ..Summary::default()
@@ -307,30 +287,39 @@ impl Sender {
         }
     }
 
-    /// The events of one call, in order, each retried when planned so.
+    /// The events of one call in delivery order, each retried when planned
+    /// so; in real time, each when its Timestamp comes.
     async fn send_call(&self, call: &PlannedCall) {
-        for event in &call.events {
-            let mut fields = event.params.clone();
-            fields.push(("AccountSid", self.account_sid.clone()));
-            let now = OffsetDateTime::now_utc()
-                .format(&Rfc2822)
-                .expect("the current time formats as RFC 2822");
-            fields.push(("Timestamp", now));
+        let clock = CallClock::start();
+        let mut state = CallState::default();
+        for &index in &call.delivery {
+            let event = &call.events[index];
+            let offset = u64::from(event.offset);
+            if self.pace == Pace::RealTime {
+                tokio::time::sleep_until(clock.instant + Duration::from_secs(offset)).await;
+            }
+            let fields = call.fields(index, &self.account_sid, clock.wall);
             let body = serde_urlencoded::to_string(&fields).expect("text fields encode");
             let params: Params = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
             let signature = self.key.sign_form(&self.signed_url, &params);
 
+            let permit = self.requests.acquire().await;
             let mut acknowledged = self.deliver(&body, &signature, false).await;
             if event.duplicate {
                 acknowledged |= self.deliver(&body, &signature, true).await;
             }
+            drop(permit);
             if acknowledged {
-                self.summary
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .acknowledged(call, event);
+                let timestamp = clock.wall.unix_timestamp() + offset as i64;
+                self.tally()
+                    .acknowledged(call, index, &mut state, timestamp);
             }
         }
+        self.tally().call_done(call, &state);
+    }
+
+    fn tally(&self) -> std::sync::MutexGuard<'_, Summary> {
+        self.summary.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// One POST; true on a 2xx answer.
@@ -352,7 +341,7 @@ impl Sender {
             }
             Err(e) => Some(Ok(e)),
         };
-        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        let mut summary = self.tally();
         summary.deliveries += 1;
         if retry {
             summary.duplicates += 1;
@@ -377,6 +366,25 @@ impl Sender {
                 }
                 false
             }
+        }
+    }
+}
+
+/// When a call started: its `initiated` Timestamp, a whole second, and the
+/// monotonic instant of that second, which later events are paced from.
+struct CallClock {
+    wall: OffsetDateTime,
+    instant: Instant,
+}
+
+impl CallClock {
+    fn start() -> Self {
+        let now = OffsetDateTime::now_utc();
+        let instant = Instant::now();
+        let fraction = Duration::from_nanos(u64::from(now.nanosecond()));
+        CallClock {
+            wall: now.replace_nanosecond(0).unwrap_or(now),
+            instant: instant.checked_sub(fraction).unwrap_or(instant),
         }
     }
 }

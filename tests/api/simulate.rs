@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use crate::support::*;
 
-/// One seeded run of 200 degraded calls (5 % retried) against a fresh
-/// exporter, and the scrape after it; shared by the tests that compare the
-/// two, so that each mismatch is its own failure.
+/// One seeded run of 200 degraded calls (5 % retried, 20 % with two events
+/// swapped, 10 % without their terminal event) against a fresh exporter, and
+/// the scrape after it; shared by the tests that compare the two, so that
+/// each mismatch is its own failure.
 fn degraded_run() -> &'static (Summary, Metrics) {
     static RUN: OnceLock<(Summary, Metrics)> = OnceLock::new();
     RUN.get_or_init(|| {
@@ -25,6 +26,8 @@ fn degraded_run() -> &'static (Summary, Metrics) {
             config.calls = Some(200);
             config.rate = 5_000.0;
             config.duplicate_ratio = 0.05;
+            config.out_of_order_ratio = 0.2;
+            config.lose_terminal_ratio = 0.1;
             config.profile = Profile::Degraded;
             let summary = tokio::time::timeout(
                 Duration::from_secs(60),
@@ -58,6 +61,12 @@ fn the_summary_is_one_line_of_json_that_reads_back_as_itself() {
         "mos_observations",
         "mos_at_or_below_3_5",
         "sip_responses",
+        "post_dial_delay",
+        "answer_delay",
+        "quality_issues",
+        "calls_with_media",
+        "unfinished",
+        "active_at_end",
     ] {
         checks.that(
             format!("{key} in {json}"),
@@ -75,7 +84,12 @@ fn the_summary_counts_what_the_seeded_run_sent() {
     assert_eq!((summary.non_2xx, summary.errors), (0, 0), "{json}");
     assert!(summary.duplicates > 0, "{json}");
     assert!(summary.mos_at_or_below_3_5 > 0, "{json}");
-    assert_eq!(summary.terminal.values().sum::<u64>(), 200, "{json}");
+    // Every call ended, or lost its terminal event and is still active.
+    let ended = summary.terminal.values().sum::<u64>();
+    let unfinished = summary.unfinished.values().sum::<u64>();
+    assert_eq!(ended + unfinished, 200, "{json}");
+    assert_eq!(summary.active_at_end, summary.unfinished, "{json}");
+    assert!((10..=30).contains(&unfinished), "{json}");
 }
 
 #[test]
