@@ -138,45 +138,6 @@ impl SipCode {
 }
 
 closed_set!(
-    /// Payload fields that can be counted as invalid or unrecognized; the
-    /// label value is the payload's own name.
-    Field {
-        AudioInMos => "AudioInMos",
-        AudioInMediaPacketCount => "AudioInMediaPacketCount",
-        AudioInSkipPacketCount => "AudioInSkipPacketCount",
-        AudioInFlushPacketCount => "AudioInFlushPacketCount",
-        AudioInDtmfPacketCount => "AudioInDtmfPacketCount",
-        AudioOutMediaPacketCount => "AudioOutMediaPacketCount",
-        AudioOutDtmfPacketCount => "AudioOutDtmfPacketCount",
-        AudioInJitterMaxVariance => "AudioInJitterMaxVariance",
-        AudioInJitterMinVariance => "AudioInJitterMinVariance",
-        AudioInLargestJbSize => "AudioInLargestJbSize",
-        AudioInAveragePtime => "AudioInAveragePtime",
-        CallDuration => "CallDuration",
-        RecordingDuration => "RecordingDuration",
-        Timestamp => "Timestamp",
-        CallStatus => "CallStatus",
-        Direction => "Direction",
-        SipResultCode => "SipResultCode",
-    }
-);
-
-impl Field {
-    /// Fields whose values can be malformed (numbers and the timestamp).
-    pub fn validated() -> impl Iterator<Item = Field> {
-        Self::ALL.iter().copied().filter(|f| {
-            !matches!(
-                f,
-                Field::CallStatus | Field::Direction | Field::SipResultCode
-            )
-        })
-    }
-
-    /// Fields with a closed set of values, whose strays become `other`.
-    pub const ENUMERATED: [Field; 3] = [Field::CallStatus, Field::Direction, Field::SipResultCode];
-}
-
-closed_set!(
     /// What became of one request to the webhook.
     Outcome {
         Accepted => "accepted",
