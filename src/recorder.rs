@@ -96,6 +96,7 @@ impl Family {
 }
 
 impl Child {
+    #[inline]
     fn record(&self, value: f64) {
         match self {
             Child::Counter(c) => c.inc_by(value),

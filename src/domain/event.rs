@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
-use super::fields::{Field, Numeric, Special};
+use super::fields::{Field, Numeric, Special, FIELDS};
 use super::labels::{CallStatus, Direction, SipCode};
 use super::params::{Params, Value};
 use super::reading::Reading;
@@ -100,7 +100,7 @@ impl StatusEvent {
             }
             Some(Value::NotText) => Reading::Invalid,
         };
-        Ok(StatusEvent {
+        let mut event = StatusEvent {
             id: EventId {
                 account_sid: text(special(Special::AccountSid))
                     .unwrap_or_default()
@@ -114,8 +114,11 @@ impl StatusEvent {
                 .filter(|s| !s.is_empty())
                 .map(SipCode::parse),
             timestamp,
-            values: numbers(&raw, status.is_terminal()),
-        })
+            values: [Reading::Absent; Numeric::COUNT],
+        };
+        // The rows come first among the fields read.
+        read_numbers(&mut event.values, &raw[..Numeric::COUNT], status);
+        Ok(event)
     }
 
     /// A numeric field, scaled to the unit of its metric (`Kind`). `Absent`
@@ -123,6 +126,11 @@ impl StatusEvent {
     /// a media statistic of a call without media.
     pub fn value(&self, field: Numeric) -> Reading<f64> {
         self.values[field.index()]
+    }
+
+    /// Every numeric field with its value, as [`StatusEvent::value`].
+    pub fn values(&self) -> impl Iterator<Item = (Numeric, Reading<f64>)> + '_ {
+        Numeric::ALL.into_iter().zip(self.values.iter().copied())
     }
 
     /// A valid AudioInMediaPacketCount above 0: without media, SignalWire
@@ -144,21 +152,25 @@ impl StatusEvent {
 
 /// The numeric fields by their rows: per-call totals on terminal events
 /// only, media statistics on calls with media only.
-fn numbers(raw: &[Option<&Value<'_>>], terminal: bool) -> [Reading<f64>; Numeric::COUNT] {
-    let mut values = Numeric::ALL.map(|field| {
-        let row = field.row();
-        if row.terminal_only && !terminal {
-            return Reading::Absent;
-        }
-        row.kind.read(raw[Field::Numeric(field).index()])
-    });
-    let media = values[Numeric::AudioInMediaPacketCount.index()];
-    if !media.valid().is_some_and(|m| m > 0.0) {
-        for field in Numeric::ALL.into_iter().filter(|f| f.row().needs_media) {
-            values[field.index()] = Reading::Absent;
+fn read_numbers(
+    values: &mut [Reading<f64>; Numeric::COUNT],
+    raw: &[Option<&Value<'_>>],
+    status: CallStatus,
+) {
+    let terminal = status.is_terminal();
+    for ((value, row), raw) in values.iter_mut().zip(&FIELDS).zip(raw) {
+        if terminal || !row.terminal_only {
+            *value = row.kind.read(*raw);
         }
     }
-    values
+    let media = values[Numeric::AudioInMediaPacketCount.index()];
+    if !media.valid().is_some_and(|m| m > 0.0) {
+        for (value, row) in values.iter_mut().zip(&FIELDS) {
+            if row.needs_media {
+                *value = Reading::Absent;
+            }
+        }
+    }
 }
 
 fn text<'p>(value: Option<&'p Value<'_>>) -> Option<&'p str> {

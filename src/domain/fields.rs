@@ -109,10 +109,11 @@ pub struct Row {
     pub metric: MetricDef,
 }
 
-/// Declares [`Numeric`], a variant per row named as the payload field, and
-/// [`FIELDS`], the rows in the same order.
-macro_rules! numeric_fields {
-    ($($name:ident: $row:expr,)+) => {
+/// Declares [`Numeric`], a variant per row named as the payload field;
+/// [`FIELDS`], the rows in the same order; [`Special`], a variant per other
+/// field read; and `Field::find`, one `match` over all their names.
+macro_rules! fields {
+    (numeric { $($name:ident: $row:expr,)+ } special { $($special:ident,)+ }) => {
         /// A numeric payload field; its row is `FIELDS[field.index()]`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Numeric { $($name),+ }
@@ -137,141 +138,185 @@ macro_rules! numeric_fields {
 
         /// The rows, in [`Numeric`] order.
         pub const FIELDS: [Row; [$(stringify!($name)),+].len()] = [$($row),+];
+
+        /// The fields read that are not numbers, each with code of its own
+        /// in `StatusEvent::parse`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Special { $($special),+ }
+
+        impl Special {
+            pub const ALL: &'static [Special] = &[$(Special::$special),+];
+            pub const COUNT: usize = Self::ALL.len();
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Special::$special => stringify!($special)),+ }
+            }
+
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        impl Field {
+            /// The field named `name` exactly. A `match`, which the compiler
+            /// turns into a switch on the length and a few word compares: a
+            /// callback has ~50 parameters, 20 of them read.
+            #[inline]
+            pub fn find(name: &str) -> Option<Field> {
+                match name {
+                    $(stringify!($name) => Some(Field::Numeric(Numeric::$name)),)+
+                    $(stringify!($special) => Some(Field::Special(Special::$special)),)+
+                    _ => None,
+                }
+            }
+        }
     };
 }
 
-numeric_fields! {
-    AudioInMos: Row {
-        kind: Kind::Score,
-        needs_media: true,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_audio_in_mos",
-            "Mean opinion score of inbound audio per call (AudioInMos, 1 to 5), \
-             calls with media only.",
-            MOS_BUCKETS,
-        ),
-    },
-    AudioInMediaPacketCount: Row {
-        kind: Kind::Count,
-        needs_media: false,
-        terminal_only: true,
-        metric: counter(
-            "signalwire_audio_in_packets_total",
-            "Inbound audio packets received (AudioInMediaPacketCount), \
-             summed over calls on their terminal event.",
-        ),
-    },
-    AudioInSkipPacketCount: Row {
-        kind: Kind::Count,
-        needs_media: false,
-        terminal_only: true,
-        metric: counter(
-            "signalwire_audio_in_skipped_packets_total",
-            "Inbound audio packets not received at their ptime, i.e. lost \
-             (AudioInSkipPacketCount).",
-        ),
-    },
-    AudioInFlushPacketCount: Row {
-        kind: Kind::Count,
-        needs_media: false,
-        terminal_only: true,
-        metric: counter(
-            "signalwire_audio_in_flushed_packets_total",
-            "Inbound packets dropped by jitter-buffer overflow or underflow \
-             (AudioInFlushPacketCount).",
-        ),
-    },
-    AudioInDtmfPacketCount: Row {
-        kind: Kind::Count,
-        needs_media: false,
-        terminal_only: true,
-        metric: counter(
-            "signalwire_audio_in_dtmf_packets_total",
-            "Inbound DTMF packets (AudioInDtmfPacketCount).",
-        ),
-    },
-    AudioOutMediaPacketCount: Row {
-        kind: Kind::Count,
-        needs_media: false,
-        terminal_only: true,
-        metric: counter(
-            "signalwire_audio_out_packets_total",
-            "Outbound audio packets sent (AudioOutMediaPacketCount).",
-        ),
-    },
-    AudioOutDtmfPacketCount: Row {
-        kind: Kind::Count,
-        needs_media: false,
-        terminal_only: true,
-        metric: counter(
-            "signalwire_audio_out_dtmf_packets_total",
-            "Outbound DTMF packets (AudioOutDtmfPacketCount).",
-        ),
-    },
-    AudioInJitterMaxVariance: Row {
-        kind: Kind::MsSquared,
-        needs_media: true,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_audio_in_jitter_max_variance",
-            "Maximum jitter variance of inbound audio per call, in milliseconds squared \
-             (AudioInJitterMaxVariance).",
-            JITTER_BUCKETS,
-        ),
-    },
-    AudioInJitterMinVariance: Row {
-        kind: Kind::MsSquared,
-        needs_media: true,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_audio_in_jitter_min_variance",
-            "Minimum jitter variance of inbound audio per call, in milliseconds squared \
-             (AudioInJitterMinVariance).",
-            JITTER_BUCKETS,
-        ),
-    },
-    AudioInLargestJbSize: Row {
-        kind: Kind::Count,
-        needs_media: true,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_audio_in_largest_jitter_buffer_size",
-            "Largest jitter-buffer size per call, in packets as reported (AudioInLargestJbSize).",
-            JITTER_BUFFER_BUCKETS,
-        ),
-    },
-    AudioInAveragePtime: Row {
-        kind: Kind::Milliseconds,
-        needs_media: true,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_audio_in_average_ptime_seconds",
-            "Mean inter-arrival time of inbound packets per call \
-             (AudioInAveragePtime, reported in ms).",
-            PTIME_BUCKETS,
-        ),
-    },
-    CallDuration: Row {
-        kind: Kind::Seconds,
-        needs_media: false,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_call_duration_seconds",
-            "Duration of finished calls (CallDuration).",
-            DURATION_BUCKETS,
-        ),
-    },
-    RecordingDuration: Row {
-        kind: Kind::Seconds,
-        needs_media: false,
-        terminal_only: true,
-        metric: histogram(
-            "signalwire_recording_duration_seconds",
-            "Duration of call recordings (RecordingDuration).",
-            DURATION_BUCKETS,
-        ),
-    },
+fields! {
+    numeric {
+        AudioInMos: Row {
+            kind: Kind::Score,
+            needs_media: true,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_audio_in_mos",
+                "Mean opinion score of inbound audio per call (AudioInMos, 1 to 5), \
+                 calls with media only.",
+                MOS_BUCKETS,
+            ),
+        },
+        AudioInMediaPacketCount: Row {
+            kind: Kind::Count,
+            needs_media: false,
+            terminal_only: true,
+            metric: counter(
+                "signalwire_audio_in_packets_total",
+                "Inbound audio packets received (AudioInMediaPacketCount), \
+                 summed over calls on their terminal event.",
+            ),
+        },
+        AudioInSkipPacketCount: Row {
+            kind: Kind::Count,
+            needs_media: false,
+            terminal_only: true,
+            metric: counter(
+                "signalwire_audio_in_skipped_packets_total",
+                "Inbound audio packets not received at their ptime, i.e. lost \
+                 (AudioInSkipPacketCount).",
+            ),
+        },
+        AudioInFlushPacketCount: Row {
+            kind: Kind::Count,
+            needs_media: false,
+            terminal_only: true,
+            metric: counter(
+                "signalwire_audio_in_flushed_packets_total",
+                "Inbound packets dropped by jitter-buffer overflow or underflow \
+                 (AudioInFlushPacketCount).",
+            ),
+        },
+        AudioInDtmfPacketCount: Row {
+            kind: Kind::Count,
+            needs_media: false,
+            terminal_only: true,
+            metric: counter(
+                "signalwire_audio_in_dtmf_packets_total",
+                "Inbound DTMF packets (AudioInDtmfPacketCount).",
+            ),
+        },
+        AudioOutMediaPacketCount: Row {
+            kind: Kind::Count,
+            needs_media: false,
+            terminal_only: true,
+            metric: counter(
+                "signalwire_audio_out_packets_total",
+                "Outbound audio packets sent (AudioOutMediaPacketCount).",
+            ),
+        },
+        AudioOutDtmfPacketCount: Row {
+            kind: Kind::Count,
+            needs_media: false,
+            terminal_only: true,
+            metric: counter(
+                "signalwire_audio_out_dtmf_packets_total",
+                "Outbound DTMF packets (AudioOutDtmfPacketCount).",
+            ),
+        },
+        AudioInJitterMaxVariance: Row {
+            kind: Kind::MsSquared,
+            needs_media: true,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_audio_in_jitter_max_variance",
+                "Maximum jitter variance of inbound audio per call, in milliseconds squared \
+                 (AudioInJitterMaxVariance).",
+                JITTER_BUCKETS,
+            ),
+        },
+        AudioInJitterMinVariance: Row {
+            kind: Kind::MsSquared,
+            needs_media: true,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_audio_in_jitter_min_variance",
+                "Minimum jitter variance of inbound audio per call, in milliseconds squared \
+                 (AudioInJitterMinVariance).",
+                JITTER_BUCKETS,
+            ),
+        },
+        AudioInLargestJbSize: Row {
+            kind: Kind::Count,
+            needs_media: true,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_audio_in_largest_jitter_buffer_size",
+                "Largest jitter-buffer size per call, in packets as reported \
+                 (AudioInLargestJbSize).",
+                JITTER_BUFFER_BUCKETS,
+            ),
+        },
+        AudioInAveragePtime: Row {
+            kind: Kind::Milliseconds,
+            needs_media: true,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_audio_in_average_ptime_seconds",
+                "Mean inter-arrival time of inbound packets per call \
+                 (AudioInAveragePtime, reported in ms).",
+                PTIME_BUCKETS,
+            ),
+        },
+        CallDuration: Row {
+            kind: Kind::Seconds,
+            needs_media: false,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_call_duration_seconds",
+                "Duration of finished calls (CallDuration).",
+                DURATION_BUCKETS,
+            ),
+        },
+        RecordingDuration: Row {
+            kind: Kind::Seconds,
+            needs_media: false,
+            terminal_only: true,
+            metric: histogram(
+                "signalwire_recording_duration_seconds",
+                "Duration of call recordings (RecordingDuration).",
+                DURATION_BUCKETS,
+            ),
+        },
+    }
+    special {
+        CallSid,
+        CallStatus,
+        AccountSid,
+        SequenceNumber,
+        Direction,
+        SipResultCode,
+        Timestamp,
+    }
 }
 
 /// Derived from two rows: skipped / (media + skipped), on calls with media.
@@ -305,20 +350,6 @@ const PTIME_BUCKETS: &[f64] = &[
 const DURATION_BUCKETS: &[f64] = &[
     1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14400.0,
 ];
-
-closed_set!(
-    /// The fields read that are not numbers, each with code of its own in
-    /// `StatusEvent::parse`.
-    Special {
-        CallSid => "CallSid",
-        CallStatus => "CallStatus",
-        AccountSid => "AccountSid",
-        SequenceNumber => "SequenceNumber",
-        Direction => "Direction",
-        SipResultCode => "SipResultCode",
-        Timestamp => "Timestamp",
-    }
-);
 
 /// A payload field the exporter reads. Its `index()` is dense over every
 /// field read (the rows first), and its name is the label value of
@@ -360,70 +391,12 @@ impl Field {
         }
     }
 
-    const fn at(index: usize) -> Field {
-        if index < Numeric::COUNT {
-            Field::Numeric(Numeric::ALL[index])
-        } else {
-            Field::Special(Special::ALL[index - Numeric::COUNT])
-        }
-    }
-
-    /// The field named `name` exactly. A callback has ~50 parameters, 20 of
-    /// them read: each is compared only with the names of its length (at
-    /// most three), never with the whole table.
-    pub fn find(name: &str) -> Option<Field> {
-        let (by_length, starts) = &BY_LENGTH;
-        // Two bounds, absent for a name longer than any read.
-        let bounds = starts.get(name.len()..name.len() + 2)?;
-        by_length[bounds[0] as usize..bounds[1] as usize]
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, index)| Field::at(index as usize))
+    #[cfg(test)]
+    fn all() -> impl Iterator<Item = Field> {
+        let numbers = Numeric::ALL.into_iter().map(Field::Numeric);
+        numbers.chain(Special::ALL.iter().copied().map(Field::Special))
     }
 }
-
-/// The longest name read; anything longer is not looked up.
-const LONGEST: usize = {
-    let mut longest = 0;
-    let mut i = 0;
-    while i < Field::COUNT {
-        let len = Field::at(i).as_str().len();
-        if len > longest {
-            longest = len;
-        }
-        i += 1;
-    }
-    longest
-};
-
-/// Every name read with its field index, ordered by length, and where each
-/// length starts in that order (the names of length `n` are
-/// `starts[n]..starts[n + 1]`), computed at compile time from the table.
-#[allow(clippy::type_complexity)]
-const BY_LENGTH: ([(&str, u8); Field::COUNT], [u8; LONGEST + 2]) = {
-    assert!(Field::COUNT <= u8::MAX as usize);
-    let mut starts = [0u8; LONGEST + 2];
-    let mut i = 0;
-    while i < Field::COUNT {
-        starts[Field::at(i).as_str().len() + 1] += 1;
-        i += 1;
-    }
-    let mut len = 1;
-    while len < LONGEST + 2 {
-        starts[len] += starts[len - 1];
-        len += 1;
-    }
-    let mut next = starts;
-    let mut by_length = [("", 0u8); Field::COUNT];
-    let mut i = 0;
-    while i < Field::COUNT {
-        let name = Field::at(i).as_str();
-        by_length[next[name.len()] as usize] = (name, i as u8);
-        next[name.len()] += 1;
-        i += 1;
-    }
-    (by_length, starts)
-};
 
 #[cfg(test)]
 mod tests {
@@ -431,8 +404,7 @@ mod tests {
 
     #[test]
     fn every_field_is_found_by_its_exact_name_and_nothing_else() {
-        for i in 0..Field::COUNT {
-            let field = Field::at(i);
+        for (i, field) in Field::all().enumerate() {
             assert_eq!(field.index(), i);
             assert_eq!(Field::find(field.as_str()), Some(field));
         }
@@ -454,7 +426,7 @@ mod tests {
         ] {
             assert_eq!(Field::find(stray), None, "{stray:?}");
         }
-        assert_eq!(Field::find(&"A".repeat(LONGEST + 1)), None);
+        assert_eq!(Field::find(&"A".repeat(10_000)), None);
     }
 
     #[test]
