@@ -94,7 +94,7 @@ const fn histogram(name: &'static str, help: &'static str, buckets: &'static [f6
     }
 }
 
-/// One numeric payload field.
+/// One numeric payload field: how to read it, and what it feeds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Row {
     pub kind: Kind,
@@ -103,7 +103,9 @@ pub struct Row {
     /// counted as invalid.
     pub needs_media: bool,
     /// A per-call total, read on the terminal event only: read earlier too,
-    /// it would count twice.
+    /// it would count twice. Every row is one today, and the recorder feeds
+    /// per-call series from terminal events only: a field read on every
+    /// event would need series for progress statuses first.
     pub terminal_only: bool,
     /// What it feeds, per status × direction.
     pub metric: MetricDef,
@@ -148,7 +150,8 @@ macro_rules! fields {
             pub const ALL: &'static [Special] = &[$(Special::$special),+];
             pub const COUNT: usize = Self::ALL.len();
 
-            pub const fn as_str(self) -> &'static str {
+            /// The name in the payload, and the `field` label value.
+            pub const fn name(self) -> &'static str {
                 match self { $(Special::$special => stringify!($special)),+ }
             }
 
@@ -384,10 +387,11 @@ impl Field {
         }
     }
 
-    pub const fn as_str(self) -> &'static str {
+    /// The name in the payload, and the `field` label value.
+    pub const fn name(self) -> &'static str {
         match self {
             Field::Numeric(n) => n.name(),
-            Field::Special(s) => s.as_str(),
+            Field::Special(s) => s.name(),
         }
     }
 
@@ -406,7 +410,7 @@ mod tests {
     fn every_field_is_found_by_its_exact_name_and_nothing_else() {
         for (i, field) in Field::all().enumerate() {
             assert_eq!(field.index(), i);
-            assert_eq!(Field::find(field.as_str()), Some(field));
+            assert_eq!(Field::find(field.name()), Some(field));
         }
         assert_eq!(
             Field::find("AudioInMos"),
@@ -430,13 +434,25 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_in_enum_order_and_metrics_are_unique() {
+    fn every_row_feeds_a_metric_of_its_own_named_by_the_conventions() {
         let mut names: Vec<&str> = FIELDS.iter().map(|r| r.metric.name).collect();
         names.push(PACKET_LOSS.name);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Numeric::COUNT + 1);
-        assert_eq!(Numeric::ALL.map(Numeric::index), std::array::from_fn(|i| i));
+        for field in Numeric::ALL {
+            let Row { kind, metric, .. } = field.row();
+            let counter = metric.series == Series::Counter;
+            assert_eq!(metric.name.ends_with("_total"), counter, "{field:?}");
+            let seconds = matches!(kind, Kind::Seconds | Kind::Milliseconds);
+            assert_eq!(metric.name.ends_with("_seconds"), seconds, "{field:?}");
+            // Someone reading the help finds the payload field it comes from.
+            assert!(
+                metric.help.contains(&format!("({}", field.name())),
+                "{field:?}"
+            );
+            assert!(metric.name.starts_with("signalwire_"), "{field:?}");
+        }
     }
 
     #[test]
