@@ -31,7 +31,7 @@ pub enum Kind {
 /// Largest accepted count, size, variance or duration: 2⁵³, beyond which
 /// f64 stops counting in ones, and far beyond anything a call reports. It
 /// keeps counters from being driven to +Inf by a few absurd values.
-pub const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
+const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
 
 impl Kind {
     /// Valid values, inclusive, in the payload's unit. Never negative, so
