@@ -6,9 +6,10 @@ use std::hash::{Hash, Hasher};
 use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
+use super::fields::{Field, Numeric, Special, FIELDS};
 use super::labels::{CallStatus, Direction, SipCode};
 use super::params::{Params, Value};
-use super::reading::{Count, Milliseconds, Mos, Reading, Seconds};
+use super::reading::Reading;
 
 /// Why a decoded payload is not an event (answered with 400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,23 +56,7 @@ impl Hash for EventId {
     }
 }
 
-/// The audio statistics of a call, reported on its terminal event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AudioStats {
-    pub mos: Reading<Mos>,
-    pub media_packets: Reading<Count>,
-    pub skipped_packets: Reading<Count>,
-    pub flushed_packets: Reading<Count>,
-    pub dtmf_packets: Reading<Count>,
-    pub out_media_packets: Reading<Count>,
-    pub out_dtmf_packets: Reading<Count>,
-    /// Milliseconds squared, as FreeSWITCH reports the running variance.
-    pub jitter_max_variance: Reading<Count>,
-    pub jitter_min_variance: Reading<Count>,
-    pub largest_jitter_buffer: Reading<Count>,
-    pub average_ptime: Reading<Milliseconds>,
-}
-
+/// One status callback, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusEvent {
     pub id: EventId,
@@ -79,72 +64,27 @@ pub struct StatusEvent {
     pub direction: Direction,
     pub sip_code: Option<SipCode>,
     pub timestamp: Reading<OffsetDateTime>,
-    pub call_duration: Reading<Seconds>,
-    pub recording_duration: Reading<Seconds>,
-    pub audio: AudioStats,
-}
-
-/// The fields the exporter reads, first occurrence of each.
-#[derive(Default)]
-struct Known<'p, 'a> {
-    call_sid: Option<&'p Value<'a>>,
-    call_status: Option<&'p Value<'a>>,
-    account_sid: Option<&'p Value<'a>>,
-    sequence: Option<&'p Value<'a>>,
-    direction: Option<&'p Value<'a>>,
-    sip_result_code: Option<&'p Value<'a>>,
-    timestamp: Option<&'p Value<'a>>,
-    call_duration: Option<&'p Value<'a>>,
-    recording_duration: Option<&'p Value<'a>>,
-    mos: Option<&'p Value<'a>>,
-    media: Option<&'p Value<'a>>,
-    skipped: Option<&'p Value<'a>>,
-    flushed: Option<&'p Value<'a>>,
-    dtmf: Option<&'p Value<'a>>,
-    out_media: Option<&'p Value<'a>>,
-    out_dtmf: Option<&'p Value<'a>>,
-    jitter_max: Option<&'p Value<'a>>,
-    jitter_min: Option<&'p Value<'a>>,
-    jitter_buffer: Option<&'p Value<'a>>,
-    ptime: Option<&'p Value<'a>>,
+    /// Index: `Numeric::index()`.
+    values: [Reading<f64>; Numeric::COUNT],
 }
 
 impl StatusEvent {
     /// Reads the fields it knows from `params` in one pass; the rest are
     /// ignored.
     pub fn parse(params: &Params<'_>) -> Result<Self, EventError> {
-        let mut k = Known::default();
+        let mut raw: [Option<&Value<'_>>; Field::COUNT] = [None; Field::COUNT];
         for (name, value) in params.iter() {
-            let slot = match name {
-                "CallSid" => &mut k.call_sid,
-                "CallStatus" => &mut k.call_status,
-                "AccountSid" => &mut k.account_sid,
-                "SequenceNumber" => &mut k.sequence,
-                "Direction" => &mut k.direction,
-                "SipResultCode" => &mut k.sip_result_code,
-                "Timestamp" => &mut k.timestamp,
-                "CallDuration" => &mut k.call_duration,
-                "RecordingDuration" => &mut k.recording_duration,
-                "AudioInMos" => &mut k.mos,
-                "AudioInMediaPacketCount" => &mut k.media,
-                "AudioInSkipPacketCount" => &mut k.skipped,
-                "AudioInFlushPacketCount" => &mut k.flushed,
-                "AudioInDtmfPacketCount" => &mut k.dtmf,
-                "AudioOutMediaPacketCount" => &mut k.out_media,
-                "AudioOutDtmfPacketCount" => &mut k.out_dtmf,
-                "AudioInJitterMaxVariance" => &mut k.jitter_max,
-                "AudioInJitterMinVariance" => &mut k.jitter_min,
-                "AudioInLargestJbSize" => &mut k.jitter_buffer,
-                "AudioInAveragePtime" => &mut k.ptime,
-                _ => continue,
-            };
-            // The first occurrence wins, as in every form parser users know.
-            slot.get_or_insert(value);
+            if let Some(field) = Field::find(name) {
+                // The first occurrence wins, as in every form parser users know.
+                raw[field.index()].get_or_insert(value);
+            }
         }
+        let special = |s: Special| raw[Field::Special(s).index()];
 
-        let call_sid = required(k.call_sid, "CallSid")?;
-        let status_text = required(k.call_status, "CallStatus")?;
-        let position = match nonempty(k.sequence) {
+        let call_sid = required(special(Special::CallSid), "CallSid")?;
+        let status_text = required(special(Special::CallStatus), "CallStatus")?;
+        let status = CallStatus::parse(status_text);
+        let position = match nonempty(special(Special::SequenceNumber)) {
             Some(Value::Text(s)) => match s.parse::<f64>() {
                 // Normalise the number so JSON 1 and form "1" meet; -0.0 and
                 // 0.0 are one value too.
@@ -153,41 +93,83 @@ impl StatusEvent {
             },
             _ => Position::Status(status_text.to_owned()),
         };
-        let timestamp = match nonempty(k.timestamp) {
+        let timestamp = match nonempty(special(Special::Timestamp)) {
             None => Reading::Absent,
             Some(Value::Text(s)) => {
                 OffsetDateTime::parse(s, &Rfc2822).map_or(Reading::Invalid, Reading::Valid)
             }
             Some(Value::NotText) => Reading::Invalid,
         };
-        Ok(StatusEvent {
+        let mut event = StatusEvent {
             id: EventId {
-                account_sid: text(k.account_sid).unwrap_or_default().to_owned(),
+                account_sid: text(special(Special::AccountSid))
+                    .unwrap_or_default()
+                    .to_owned(),
                 call_sid: call_sid.to_owned(),
                 position,
             },
-            status: CallStatus::parse(status_text),
-            direction: text(k.direction).map_or(Direction::Other, Direction::parse),
-            sip_code: text(k.sip_result_code)
+            status,
+            direction: text(special(Special::Direction)).map_or(Direction::Other, Direction::parse),
+            sip_code: text(special(Special::SipResultCode))
                 .filter(|s| !s.is_empty())
                 .map(SipCode::parse),
             timestamp,
-            call_duration: Count::parse(k.call_duration),
-            recording_duration: Count::parse(k.recording_duration),
-            audio: AudioStats {
-                mos: Mos::parse(k.mos),
-                media_packets: Count::parse(k.media),
-                skipped_packets: Count::parse(k.skipped),
-                flushed_packets: Count::parse(k.flushed),
-                dtmf_packets: Count::parse(k.dtmf),
-                out_media_packets: Count::parse(k.out_media),
-                out_dtmf_packets: Count::parse(k.out_dtmf),
-                jitter_max_variance: Count::parse(k.jitter_max),
-                jitter_min_variance: Count::parse(k.jitter_min),
-                largest_jitter_buffer: Count::parse(k.jitter_buffer),
-                average_ptime: Milliseconds::parse(k.ptime),
-            },
-        })
+            values: [Reading::Absent; Numeric::COUNT],
+        };
+        // The rows come first among the fields read.
+        read_numbers(&mut event.values, &raw[..Numeric::COUNT], status);
+        Ok(event)
+    }
+
+    /// A numeric field, scaled to the unit of its metric (`Kind`). `Absent`
+    /// also where it means nothing: a per-call total on a progress event, or
+    /// a media statistic of a call without media.
+    pub fn value(&self, field: Numeric) -> Reading<f64> {
+        self.values[field.index()]
+    }
+
+    /// Every numeric field with its value, as [`StatusEvent::value`].
+    pub fn values(&self) -> impl Iterator<Item = (Numeric, Reading<f64>)> + '_ {
+        Numeric::ALL.into_iter().zip(self.values.iter().copied())
+    }
+
+    /// A valid AudioInMediaPacketCount above 0: without media, SignalWire
+    /// sends placeholders for MOS and jitter.
+    pub fn has_media(&self) -> bool {
+        self.value(Numeric::AudioInMediaPacketCount)
+            .valid()
+            .is_some_and(|m| m > 0.0)
+    }
+
+    /// Share of inbound packets lost, skipped / (media + skipped), on a call
+    /// with media and a valid skip count.
+    pub fn packet_loss_ratio(&self) -> Option<f64> {
+        let media = self.value(Numeric::AudioInMediaPacketCount).valid()?;
+        let skipped = self.value(Numeric::AudioInSkipPacketCount).valid()?;
+        (media > 0.0).then(|| skipped / (media + skipped))
+    }
+}
+
+/// The numeric fields by their rows: per-call totals on terminal events
+/// only, media statistics on calls with media only.
+fn read_numbers(
+    values: &mut [Reading<f64>; Numeric::COUNT],
+    raw: &[Option<&Value<'_>>],
+    status: CallStatus,
+) {
+    let terminal = status.is_terminal();
+    for ((value, row), raw) in values.iter_mut().zip(&FIELDS).zip(raw) {
+        if terminal || !row.terminal_only {
+            *value = row.kind.read(*raw);
+        }
+    }
+    let media = values[Numeric::AudioInMediaPacketCount.index()];
+    if !media.valid().is_some_and(|m| m > 0.0) {
+        for (value, row) in values.iter_mut().zip(&FIELDS) {
+            if row.needs_media {
+                *value = Reading::Absent;
+            }
+        }
     }
 }
 
@@ -253,10 +235,11 @@ mod tests {
             ("CallStatus", "completed"),
             ("AudioInMos", "4"),
             ("AudioInMos", "2"),
+            ("AudioInMediaPacketCount", "10"),
         ])
         .unwrap();
         assert_eq!(e.status, CallStatus::Busy);
-        assert_eq!(e.audio.mos, Mos::parse(Some(&Value::Text("4".into()))));
+        assert_eq!(e.value(Numeric::AudioInMos), Reading::Valid(4.0));
     }
 
     #[test]
@@ -276,5 +259,48 @@ mod tests {
             e.timestamp.valid().map(|t| t.unix_timestamp()),
             Some(1_736_879_400)
         );
+    }
+
+    #[test]
+    fn media_statistics_mean_nothing_without_media() {
+        let call = |media: &'static str| {
+            event(&[
+                ("CallSid", "CA1"),
+                ("CallStatus", "completed"),
+                ("AudioInMediaPacketCount", media),
+                ("AudioInSkipPacketCount", "10"),
+                ("AudioInMos", "4.5"),
+                ("AudioInAveragePtime", "x"),
+            ])
+            .unwrap()
+        };
+        let with = call("90");
+        assert!(with.has_media());
+        assert_eq!(with.value(Numeric::AudioInMos), Reading::Valid(4.5));
+        assert_eq!(with.value(Numeric::AudioInAveragePtime), Reading::Invalid);
+        assert_eq!(with.packet_loss_ratio(), Some(0.1));
+        for without in [call("0"), call("-1"), call("")] {
+            assert!(!without.has_media());
+            assert_eq!(without.value(Numeric::AudioInMos), Reading::Absent);
+            assert_eq!(without.value(Numeric::AudioInAveragePtime), Reading::Absent);
+            assert_eq!(
+                without.value(Numeric::AudioInSkipPacketCount),
+                Reading::Valid(10.0)
+            );
+            assert_eq!(without.packet_loss_ratio(), None);
+        }
+    }
+
+    #[test]
+    fn per_call_totals_are_read_on_terminal_events_only() {
+        let e = event(&[
+            ("CallSid", "CA1"),
+            ("CallStatus", "ringing"),
+            ("AudioInMediaPacketCount", "90"),
+            ("CallDuration", "x"),
+        ])
+        .unwrap();
+        assert_eq!(e.value(Numeric::AudioInMediaPacketCount), Reading::Absent);
+        assert_eq!(e.value(Numeric::CallDuration), Reading::Absent);
     }
 }

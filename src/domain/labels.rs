@@ -21,6 +21,14 @@ macro_rules! closed_set {
             pub const fn index(self) -> usize {
                 self as usize
             }
+
+            /// The variant spelt `s` exactly.
+            pub fn from_name(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
         }
 
         impl std::fmt::Display for $name {
@@ -50,11 +58,7 @@ closed_set!(
 impl CallStatus {
     /// Exact match on SignalWire's lowercase spelling; anything else is `Other`.
     pub fn parse(s: &str) -> Self {
-        Self::ALL[..Self::COUNT - 1]
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-            .unwrap_or(CallStatus::Other)
+        Self::from_name(s).unwrap_or(CallStatus::Other)
     }
 
     /// The last event of a call: the one that carries its totals.
@@ -89,11 +93,7 @@ closed_set!(
 
 impl Direction {
     pub fn parse(s: &str) -> Self {
-        Self::ALL[..Self::COUNT - 1]
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-            .unwrap_or(Direction::Other)
+        Self::from_name(s).unwrap_or(Direction::Other)
     }
 
     pub fn known() -> impl Iterator<Item = Direction> {
@@ -135,45 +135,6 @@ impl SipCode {
             SipCode::Other => "other".into(),
         }
     }
-}
-
-closed_set!(
-    /// Payload fields that can be counted as invalid or unrecognized; the
-    /// label value is the payload's own name.
-    Field {
-        AudioInMos => "AudioInMos",
-        AudioInMediaPacketCount => "AudioInMediaPacketCount",
-        AudioInSkipPacketCount => "AudioInSkipPacketCount",
-        AudioInFlushPacketCount => "AudioInFlushPacketCount",
-        AudioInDtmfPacketCount => "AudioInDtmfPacketCount",
-        AudioOutMediaPacketCount => "AudioOutMediaPacketCount",
-        AudioOutDtmfPacketCount => "AudioOutDtmfPacketCount",
-        AudioInJitterMaxVariance => "AudioInJitterMaxVariance",
-        AudioInJitterMinVariance => "AudioInJitterMinVariance",
-        AudioInLargestJbSize => "AudioInLargestJbSize",
-        AudioInAveragePtime => "AudioInAveragePtime",
-        CallDuration => "CallDuration",
-        RecordingDuration => "RecordingDuration",
-        Timestamp => "Timestamp",
-        CallStatus => "CallStatus",
-        Direction => "Direction",
-        SipResultCode => "SipResultCode",
-    }
-);
-
-impl Field {
-    /// Fields whose values can be malformed (numbers and the timestamp).
-    pub fn validated() -> impl Iterator<Item = Field> {
-        Self::ALL.iter().copied().filter(|f| {
-            !matches!(
-                f,
-                Field::CallStatus | Field::Direction | Field::SipResultCode
-            )
-        })
-    }
-
-    /// Fields with a closed set of values, whose strays become `other`.
-    pub const ENUMERATED: [Field; 3] = [Field::CallStatus, Field::Direction, Field::SipResultCode];
 }
 
 closed_set!(

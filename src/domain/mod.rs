@@ -1,12 +1,15 @@
 //! Parse-once domain types: everything after the HTTP edge works on these,
 //! never on the raw strings of the payload.
 
-mod event;
+#[macro_use]
 mod labels;
+mod event;
+mod fields;
 mod params;
 mod reading;
 
-pub use event::{AudioStats, EventError, EventId, StatusEvent};
-pub use labels::{CallStatus, Direction, Field, Outcome, SipCode};
+pub use event::{EventError, EventId, StatusEvent};
+pub use fields::{Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, PACKET_LOSS};
+pub use labels::{CallStatus, Direction, Outcome, SipCode};
 pub use params::{DecodeError, Params, Value};
-pub use reading::{Count, Milliseconds, Mos, Reading, Seconds};
+pub use reading::Reading;

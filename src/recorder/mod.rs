@@ -1,0 +1,189 @@
+//! Turns accepted events into Prometheus series, and renders them.
+//!
+//! Every label set is closed (see `domain::labels`), so each series has a
+//! fixed slot: the webhook path finds its counters and histograms by index
+//! and touches only atomics, never a lock that a scrape holds. The per-call
+//! series come from the field table (`domain::FIELDS`), one per row.
+
+mod families;
+
+use std::sync::OnceLock;
+
+use prometheus::{Counter, CounterVec, Histogram, Registry, TextEncoder};
+use time::OffsetDateTime;
+
+use crate::domain::{
+    CallStatus, Direction, Field, Numeric, Outcome, Reading, SipCode, Special, StatusEvent,
+};
+use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries, WEBHOOKS};
+
+pub struct Recorder {
+    registry: Registry,
+    families: CallFamilies,
+    /// Index: status × direction.
+    events: Box<[OnceLock<Counter>]>,
+    /// Index: status × direction; only terminal statuses are ever filled.
+    calls: Box<[OnceLock<CallSeries>]>,
+    /// Index: (status × direction) × SIP code.
+    sip: Box<[OnceLock<Counter>]>,
+    delivery_delay: Histogram,
+    outcomes: Vec<Counter>,
+    /// Index: `Field::index()`; `None` where the field cannot be that.
+    invalid: Vec<Option<Counter>>,
+    unrecognized: Vec<Option<Counter>>,
+}
+
+fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
+    (0..n).map(|_| OnceLock::new()).collect()
+}
+
+fn series_index(status: CallStatus, direction: Direction) -> usize {
+    status.index() * Direction::COUNT + direction.index()
+}
+
+/// One counter per field in `fields`, indexed by `Field::index()`.
+fn by_field(vec: &CounterVec, fields: impl Iterator<Item = Field>) -> Vec<Option<Counter>> {
+    let mut slots = vec![None; Field::COUNT];
+    for f in fields {
+        slots[f.index()] = Some(vec.with_label_values(&[f.name()]));
+    }
+    slots
+}
+
+impl Recorder {
+    pub fn new(signature_validation: bool) -> Self {
+        let r = Registry::new();
+        let families = CallFamilies::register(&r);
+        let delivery_delay = delivery_delay(&r);
+        let outcomes_vec = counter_vec(&r, WEBHOOKS, &["outcome"]);
+        let (invalid_vec, unrecognized_vec) = exporter_metrics(&r, signature_validation);
+        let recorder = Recorder {
+            invalid: by_field(&invalid_vec, Field::validated()),
+            unrecognized: by_field(&unrecognized_vec, Field::ENUMERATED.into_iter()),
+            outcomes: Outcome::ALL
+                .iter()
+                .map(|o| outcomes_vec.with_label_values(&[o.as_str()]))
+                .collect(),
+            registry: r,
+            families,
+            events: slots(CallStatus::COUNT * Direction::COUNT),
+            calls: slots(CallStatus::COUNT * Direction::COUNT),
+            sip: slots(CallStatus::COUNT * Direction::COUNT * SipCode::COUNT),
+            delivery_delay,
+        };
+        // rate() and alerts need zeros, not absent series: a series born with
+        // its first event already counted loses that event to increase().
+        for status in CallStatus::known() {
+            for direction in Direction::known() {
+                recorder.events(status, direction);
+                if status.is_terminal() {
+                    recorder.calls(status, direction);
+                }
+            }
+        }
+        recorder
+    }
+
+    pub fn outcome(&self, outcome: Outcome) {
+        self.outcomes[outcome.index()].inc();
+    }
+
+    /// Records one accepted, non-duplicate event received at `now`.
+    pub fn record(&self, event: &StatusEvent, now: OffsetDateTime) {
+        let (status, direction) = (event.status, event.direction);
+        self.events(status, direction).inc();
+        if status == CallStatus::Other {
+            self.unrecognized(Special::CallStatus);
+        }
+        if direction == Direction::Other {
+            self.unrecognized(Special::Direction);
+        }
+        match event.timestamp {
+            Reading::Valid(at) => self
+                .delivery_delay
+                .observe((now - at).as_seconds_f64().max(0.0)),
+            Reading::Invalid => self.invalid(Field::Special(Special::Timestamp)),
+            Reading::Absent => {}
+        }
+        if status.is_terminal() {
+            self.record_terminal(event);
+        }
+    }
+
+    /// The totals of a finished call: its SIP code and every numeric field
+    /// the domain found meaningful (`StatusEvent::value`).
+    fn record_terminal(&self, event: &StatusEvent) {
+        let (status, direction) = (event.status, event.direction);
+        if let Some(code) = event.sip_code {
+            self.sip(status, direction, code).inc();
+            if code == SipCode::Other {
+                self.unrecognized(Special::SipResultCode);
+            }
+        }
+        let s = self.calls(status, direction);
+        for field in Numeric::ALL {
+            match event.value(field) {
+                Reading::Valid(v) => s.fields[field.index()].record(v),
+                Reading::Invalid => self.invalid(Field::Numeric(field)),
+                Reading::Absent => {}
+            }
+        }
+        if let Some(loss) = event.packet_loss_ratio() {
+            s.loss.record(loss);
+        }
+    }
+
+    /// The Prometheus text exposition of every series.
+    pub fn render(&self) -> String {
+        let families = self.registry.gather();
+        let mut out = String::with_capacity(64 * 1024);
+        TextEncoder::new()
+            .encode_utf8(&families, &mut out)
+            .expect("text encoding into a String cannot fail");
+        out
+    }
+
+    pub const CONTENT_TYPE: &'static str = prometheus::TEXT_FORMAT;
+
+    fn invalid(&self, field: Field) {
+        if let Some(c) = &self.invalid[field.index()] {
+            c.inc();
+        }
+    }
+
+    fn unrecognized(&self, field: Special) {
+        if let Some(c) = &self.unrecognized[Field::Special(field).index()] {
+            c.inc();
+        }
+    }
+
+    fn events(&self, status: CallStatus, direction: Direction) -> &Counter {
+        self.events[series_index(status, direction)].get_or_init(|| {
+            self.families
+                .events
+                .with_label_values(&[status.as_str(), direction.as_str()])
+        })
+    }
+
+    fn sip(&self, status: CallStatus, direction: Direction, code: SipCode) -> &Counter {
+        let i = series_index(status, direction) * SipCode::COUNT + code.index();
+        self.sip[i].get_or_init(|| {
+            self.families.sip.with_label_values(&[
+                status.as_str(),
+                direction.as_str(),
+                &code.label(),
+            ])
+        })
+    }
+
+    fn calls(&self, status: CallStatus, direction: Direction) -> &CallSeries {
+        self.calls[series_index(status, direction)].get_or_init(|| {
+            let labels = [status.as_str(), direction.as_str()];
+            let f = &self.families;
+            CallSeries {
+                fields: std::array::from_fn(|i| f.fields[i].child(&labels)),
+                loss: f.loss.child(&labels),
+            }
+        })
+    }
+}
