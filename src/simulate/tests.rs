@@ -12,7 +12,7 @@ use super::tally::CallState;
 use super::*;
 use crate::calls::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::calls::{self, CallEvent, CallTable, CallsConfig, Numbers, UnfinishedReason};
-use crate::domain::{CallStatus, Direction, Params, Reading, SipCode, StatusEvent};
+use crate::domain::{CallStatus, Direction, Numeric, Params, Reading, SipCode, StatusEvent};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 12:00:00 UTC);
 const ACCOUNT: &str = "AC-simulate-tests";
@@ -280,7 +280,7 @@ struct Shown {
 
 /// The call table's input for a parsed callback, as the recorder builds it.
 fn call_event<'a>(e: &StatusEvent, call_sid: &'a str) -> CallEvent<'a> {
-    let a = &e.audio;
+    let valid = |f: Numeric| e.value(f).valid();
     CallEvent {
         account_sid: ACCOUNT,
         call_sid,
@@ -292,15 +292,15 @@ fn call_event<'a>(e: &StatusEvent, call_sid: &'a str) -> CallEvent<'a> {
             Reading::Absent => None,
         },
         quality: calls::Quality {
-            mos: a.mos.valid().map(|m| m.get()),
-            media_packets: a.media_packets.valid().map(|c| c.get()),
-            skipped_packets: a.skipped_packets.valid().map(|c| c.get()),
-            jitter_max_variance: a.jitter_max_variance.valid().map(|c| c.get()),
+            mos: valid(Numeric::AudioInMos),
+            media_packets: valid(Numeric::AudioInMediaPacketCount),
+            skipped_packets: valid(Numeric::AudioInSkipPacketCount),
+            jitter_max_variance: valid(Numeric::AudioInJitterMaxVariance),
             sip_result_code: match e.sip_code {
                 Some(SipCode::Code(c)) => Some(c),
                 _ => None,
             },
-            duration_seconds: e.call_duration.valid().map(|c| c.get()),
+            duration_seconds: valid(Numeric::CallDuration),
         },
         numbers: Numbers::default(),
     }
