@@ -211,6 +211,7 @@ impl ServerArgs {
             )?,
             metrics_listen_address,
             metrics_auth: self.metrics_auth()?,
+            tls: None,
             telemetry_path: self.telemetry_path.clone(),
             signed_url: SignedUrl::new(
                 self.external_url.as_deref(),
@@ -242,7 +243,11 @@ impl ServerArgs {
             Some(file) => Some(keys::read_secret(file, "--web.metrics-bearer-token-file")?),
             None => None,
         };
-        Ok(MetricsAuth { basic, bearer })
+        Ok(MetricsAuth {
+            basic,
+            bearer,
+            users: Default::default(),
+        })
     }
 
     fn signing_keys(&self) -> Result<Option<Vec<config::SigningKey>>, String> {

@@ -61,6 +61,7 @@ mod tests {
         let auth = MetricsAuth {
             basic: Some("prom:s3cret".into()),
             bearer: Some("tok".into()),
+            users: Default::default(),
         };
         let h = |s: &str| HeaderValue::from_str(s).unwrap();
         assert!(auth.allows(Some(&h(&format!("Basic {}", BASE64.encode("prom:s3cret"))))));

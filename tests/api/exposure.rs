@@ -35,6 +35,7 @@ async fn metrics_behind_auth_need_basic_credentials_or_the_bearer_token() {
     settings.metrics_auth = MetricsAuth {
         basic: Some("prometheus:s3cret".into()),
         bearer: Some("t0ken".into()),
+        users: Default::default(),
     };
     let app = TestApp::spawn_with(settings).await;
     let get = || app.client.get(app.url("/metrics"));
