@@ -11,7 +11,7 @@ use clap::Args;
 use super::{keys, refuse, shutdown_signal};
 use crate::configuration::{self as config, MetricsAuth, Settings, SignedUrl};
 use crate::routes::TAKEN_PATHS;
-use crate::startup::{Application, BindError, Listener};
+use crate::startup::{Application, BindError, Listener, StartError};
 
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
@@ -278,10 +278,11 @@ pub(super) async fn start(
     }
     match Application::build(&settings).await {
         Ok(app) => Ok((settings, app)),
-        Err(e) => {
+        Err(StartError::Bind(e)) => {
             eprintln!("{program}: {} ({})", e, flag_of(&e));
             Err(ExitCode::FAILURE)
         }
+        Err(StartError::Tls(e)) => Err(refuse(program, &format!("--web.config.file: {e}"))),
     }
 }
 
