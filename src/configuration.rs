@@ -84,6 +84,9 @@ pub struct SignedUrl {
     /// the external URL; "" when routes are served at the root.
     pub(crate) route_prefix: String,
     pub(crate) trust_forwarded_headers: bool,
+    /// The exporter serves TLS itself: without an external URL or a trusted
+    /// X-Forwarded-Proto, callbacks were signed for an https URL.
+    pub(crate) served_over_tls: bool,
 }
 
 impl SignedUrl {
@@ -92,7 +95,14 @@ impl SignedUrl {
             external: external.map(|u| u.trim_end_matches('/').to_owned()),
             route_prefix: route_prefix.trim_end_matches('/').to_owned(),
             trust_forwarded_headers,
+            served_over_tls: false,
         }
+    }
+
+    /// Marks the listeners as TLS ones (`--web.config.file`).
+    pub fn served_over_tls(mut self, tls: bool) -> Self {
+        self.served_over_tls = tls;
+        self
     }
 }
 
