@@ -4,6 +4,7 @@
 //! them. Secrets are plain data too, with a `Debug` that never shows them;
 //! signing and checking with them is `crate::signature`'s business.
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ pub struct Settings {
     pub listen_address: SocketAddr,
     pub metrics_listen_address: Option<SocketAddr>,
     pub metrics_auth: MetricsAuth,
+    /// `tls_server_config` of `--web.config.file`: both listeners speak TLS.
+    pub tls: Option<TlsFiles>,
     pub telemetry_path: String,
     /// "" or "/prefix", without trailing slash.
     pub route_prefix: String,
@@ -35,6 +38,7 @@ impl Settings {
             listen_address: SocketAddr::from(([127, 0, 0, 1], 0)),
             metrics_listen_address: None,
             metrics_auth: MetricsAuth::default(),
+            tls: None,
             telemetry_path: "/metrics".into(),
             route_prefix: String::new(),
             signed_url: SignedUrl::new(None, "", false),
@@ -80,6 +84,9 @@ pub struct SignedUrl {
     /// the external URL; "" when routes are served at the root.
     pub(crate) route_prefix: String,
     pub(crate) trust_forwarded_headers: bool,
+    /// The exporter serves TLS itself: without an external URL or a trusted
+    /// X-Forwarded-Proto, callbacks were signed for an https URL.
+    pub(crate) served_over_tls: bool,
 }
 
 impl SignedUrl {
@@ -88,22 +95,32 @@ impl SignedUrl {
             external: external.map(|u| u.trim_end_matches('/').to_owned()),
             route_prefix: route_prefix.trim_end_matches('/').to_owned(),
             trust_forwarded_headers,
+            served_over_tls: false,
         }
+    }
+
+    /// Marks the listeners as TLS ones (`--web.config.file`).
+    pub fn served_over_tls(mut self, tls: bool) -> Self {
+        self.served_over_tls = tls;
+        self
     }
 }
 
 /// Who may scrape /metrics (`crate::routes::metrics_auth` checks requests).
-/// With neither set, /metrics is open.
+/// With none set, /metrics is open.
 #[derive(Clone, Default)]
 pub struct MetricsAuth {
     /// `user:password`, as it appears decoded in the Basic header.
     pub basic: Option<String>,
     pub bearer: Option<String>,
+    /// `basic_auth_users` of `--web.config.file`: user → bcrypt hash, each
+    /// checked when the file was read. Never set with the two above.
+    pub users: BTreeMap<String, String>,
 }
 
 impl MetricsAuth {
     pub fn is_enabled(&self) -> bool {
-        self.basic.is_some() || self.bearer.is_some()
+        self.basic.is_some() || self.bearer.is_some() || !self.users.is_empty()
     }
 }
 
@@ -112,8 +129,70 @@ impl std::fmt::Debug for MetricsAuth {
         f.debug_struct("MetricsAuth")
             .field("basic", &self.basic.as_ref().map(|_| "<redacted>"))
             .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .field("users", &self.users.keys().collect::<Vec<_>>())
             .finish()
     }
+}
+
+/// The listeners' TLS, from `tls_server_config` of `--web.config.file`:
+/// read, PEM-decoded and checked when the file was read (`crate::tls` turns
+/// it into acceptors).
+#[derive(Clone)]
+pub struct TlsFiles {
+    /// The server's certificate chain, DER, leaf first.
+    pub cert_chain: Vec<Vec<u8>>,
+    /// The server's private key. Its `Debug` never shows it.
+    pub key: PrivateKey,
+    /// Applies to `--web.metrics-listen-address` only: SignalWire cannot
+    /// present a client certificate to the webhook.
+    pub client_auth: ClientAuth,
+    /// DER certificates of the CAs that sign client certificates.
+    pub client_cas: Vec<Vec<u8>>,
+    pub min_version: TlsVersion,
+    pub max_version: TlsVersion,
+    /// exporter-toolkit's `prefer_server_cipher_suites` (default true).
+    pub prefer_server_cipher_suites: bool,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsFiles")
+            .field("certificates", &self.cert_chain.len())
+            .field("client_auth", &self.client_auth)
+            .field("client_cas", &self.client_cas.len())
+            .field("versions", &(self.min_version, self.max_version))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A DER private key and its encoding.
+#[derive(Clone)]
+pub struct PrivateKey {
+    pub format: KeyFormat,
+    pub der: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    Pkcs1,
+    Pkcs8,
+    Sec1,
+}
+
+/// exporter-toolkit's `client_auth_type`, the values that verify what they
+/// accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    NoClientCert,
+    VerifyClientCertIfGiven,
+    RequireAndVerifyClientCert,
+}
+
+/// The TLS versions the exporter offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
 }
 
 /// Signing keys written in a key file or a secret: one a line, trimmed;

@@ -8,8 +8,10 @@
 //!
 //! Around the pipeline: `cli` (flags in, a running process out; above
 //! everything), `configuration` (plain settings; below everything),
-//! `startup` and `watchdog` (listeners, connections, shutdown), `telemetry`
-//! (logs), and the tools: `simulate` (which `cli` also runs as `demo`).
+//! `web_config` (reads `--web.config.file` into settings), `tls` (acceptors
+//! from those settings), `startup` and `watchdog` (listeners, connections,
+//! shutdown), `telemetry` (logs), and the tools: `simulate` (which `cli`
+//! also runs as `demo`).
 
 #![forbid(unsafe_code)]
 
@@ -24,4 +26,6 @@ pub mod signature;
 pub mod simulate;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 pub mod watchdog;
+pub mod web_config;

@@ -1,4 +1,4 @@
-//! Binding, serving, and graceful shutdown.
+//! Binding, serving (over TLS when configured), and graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -7,18 +7,20 @@ use std::time::Duration;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
 use crate::configuration::Settings;
 use crate::routes::{self, AppState};
+use crate::tls::{self, ServerTls};
 use crate::watchdog::Watch;
 
 pub struct Application {
-    listener: TcpListener,
-    router: Router,
+    main: Endpoint,
     /// `--web.metrics-listen-address`, when metrics have a port of their own.
-    metrics: Option<(TcpListener, Router)>,
+    metrics: Option<Endpoint>,
     state: AppState,
     read_timeout: Duration,
     shutdown_timeout: Duration,
@@ -49,36 +51,87 @@ impl std::fmt::Display for BindError {
 
 impl std::error::Error for BindError {}
 
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Bind(BindError),
+    /// `Settings::tls` does not make a TLS server (a key that does not match
+    /// the certificate, say).
+    Tls(String),
+}
+
+impl From<BindError> for StartError {
+    fn from(e: BindError) -> Self {
+        StartError::Bind(e)
+    }
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Bind(e) => e.fmt(f),
+            StartError::Tls(e) => write!(f, "TLS: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A listener, what it serves, and how it speaks TLS when it does.
+struct Endpoint {
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+}
+
+impl Endpoint {
+    async fn accept(&self) -> std::io::Result<(TcpStream, &Self)> {
+        let (stream, _) = self.listener.accept().await?;
+        Ok((stream, self))
+    }
+}
+
 impl Application {
-    pub async fn build(settings: &Settings) -> Result<Self, BindError> {
+    pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let state = AppState::new(settings);
-        let listener = bind(settings.listen_address, Listener::Main)?;
+        let tls = match &settings.tls {
+            Some(files) => Some(ServerTls::new(files).map_err(StartError::Tls)?),
+            None => None,
+        };
+        let main = Endpoint {
+            listener: bind(settings.listen_address, Listener::Main)?,
+            router: routes::router(settings, state.clone()),
+            tls: tls.as_ref().map(|t| t.webhook().clone()),
+        };
         let metrics = match settings.metrics_listen_address {
-            Some(addr) => Some((
-                bind(addr, Listener::Metrics)?,
-                routes::metrics_router(settings, state.clone()),
-            )),
+            Some(addr) => Some(Endpoint {
+                listener: bind(addr, Listener::Metrics)?,
+                router: routes::metrics_router(settings, state.clone()),
+                tls: tls.as_ref().map(|t| t.metrics().clone()),
+            }),
             None => None,
         };
         Ok(Application {
-            router: routes::router(settings, state.clone()),
+            main,
             metrics,
             state,
-            listener,
             read_timeout: settings.read_timeout,
             shutdown_timeout: settings.shutdown_timeout,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
+        self.main
+            .listener
             .local_addr()
             .expect("a bound listener has an address")
     }
 
     /// The metrics listener's address, when it has its own.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+        self.metrics
+            .as_ref()
+            .and_then(|m| m.listener.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -99,12 +152,12 @@ impl Application {
         tokio::pin!(shutdown);
         loop {
             let accepted = tokio::select! {
-                accepted = accept(&self.listener, &self.router) => accepted,
+                accepted = self.main.accept() => accepted,
                 accepted = accept_metrics(&self.metrics) => accepted,
                 () = &mut shutdown => break,
             };
             match accepted {
-                Ok((stream, router)) => connections.serve(stream, router.clone()),
+                Ok((stream, endpoint)) => connections.serve(stream, endpoint),
                 Err(e) => {
                     // Out of file descriptors and the like: keep serving the
                     // connections we have, and back off a little.
@@ -113,7 +166,7 @@ impl Application {
                 }
             }
         }
-        drop(self.listener);
+        drop(self.main);
         drop(self.metrics);
         let timeout = humantime::format_duration(self.shutdown_timeout);
         tracing::info!(%timeout, "shutting down, draining connections");
@@ -134,17 +187,38 @@ struct Connections {
 }
 
 impl Connections {
-    /// Serves `stream` with `router` on a task of its own, under the
-    /// watchdog and the graceful shutdown.
-    fn serve(&self, stream: TcpStream, router: Router) {
+    /// Serves `stream` with `endpoint`'s router on a task of its own: the
+    /// TLS handshake first when the endpoint speaks TLS (bounded by the read
+    /// timeout, like a request head), then HTTP under the watchdog, which
+    /// sees the decrypted stream, and the graceful shutdown.
+    fn serve(&self, stream: TcpStream, endpoint: &Endpoint) {
         let _ = stream.set_nodelay(true);
-        let watch = Watch::new();
-        let io = TokioIo::new(watch.stream(stream));
-        let connection = self
-            .graceful
-            .watch(self.http.serve_connection(io, watch.service(router)));
-        watch.spawn(connection, self.read_timeout);
+        let (http, watcher) = (self.http.clone(), self.graceful.watcher());
+        let (router, limit) = (endpoint.router.clone(), self.read_timeout);
+        let tls = endpoint.tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => watched(http, watcher, stream, router, limit).await,
+                Some(tls) => {
+                    if let Some(stream) = tls::handshake(&tls, stream, limit).await {
+                        watched(http, watcher, stream, router, limit).await;
+                    }
+                }
+            }
+        });
     }
+}
+
+/// HTTP/1.1 over `io` until the connection ends or outstays `limit` outside
+/// a request.
+async fn watched<T>(http: http1::Builder, watcher: Watcher, io: T, router: Router, limit: Duration)
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let watch = Watch::new();
+    let io = TokioIo::new(watch.stream(io));
+    let connection = watcher.watch(http.serve_connection(io, watch.service(router)));
+    watch.run(connection, limit).await;
 }
 
 /// A listener with a deep accept queue: a burst of hang-ups opens many
@@ -167,20 +241,10 @@ fn bind(address: SocketAddr, listener: Listener) -> Result<TcpListener, BindErro
     })
 }
 
-async fn accept<'r>(
-    listener: &TcpListener,
-    router: &'r Router,
-) -> std::io::Result<(TcpStream, &'r Router)> {
-    let (stream, _) = listener.accept().await?;
-    Ok((stream, router))
-}
-
 /// Never resolves without a metrics listener.
-async fn accept_metrics(
-    metrics: &Option<(TcpListener, Router)>,
-) -> std::io::Result<(TcpStream, &Router)> {
+async fn accept_metrics(metrics: &Option<Endpoint>) -> std::io::Result<(TcpStream, &Endpoint)> {
     match metrics {
-        Some((listener, router)) => accept(listener, router).await,
+        Some(endpoint) => endpoint.accept().await,
         None => std::future::pending().await,
     }
 }

@@ -65,21 +65,19 @@ impl Watch {
         })
     }
 
-    /// Runs `connection` on a task of its own until it ends or outstays
-    /// `limit` outside a request.
-    pub fn spawn<F>(self, connection: F, limit: Duration)
+    /// Runs `connection` until it ends or outstays `limit` outside a
+    /// request (the caller gives it a task of its own).
+    pub async fn run<F>(self, connection: F, limit: Duration)
     where
-        F: Future<Output = Result<(), hyper::Error>> + Send + 'static,
+        F: Future<Output = Result<(), hyper::Error>>,
     {
-        tokio::spawn(async move {
-            match guard(connection, self.activity, limit).await {
-                Some(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),
-                None => tracing::debug!(
-                    "connection closed: no complete request within the read timeout"
-                ),
-                Some(Ok(())) => {}
+        match guard(connection, self.activity, limit).await {
+            Some(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),
+            None => {
+                tracing::debug!("connection closed: no complete request within the read timeout")
             }
-        });
+            Some(Ok(())) => {}
+        }
     }
 }
 

@@ -154,6 +154,24 @@ fn a_telemetry_path_colliding_with_a_route_stops_the_demo_too() {
 }
 
 #[test]
+fn demo_refuses_a_web_config_file_before_or_after_demo_in_one_line() {
+    // A file that sets nothing and that the exporter itself would accept:
+    // the demo refuses the flag, not the file.
+    let file = std::env::temp_dir().join(format!("swx-cli-web-config-{}.yml", std::process::id()));
+    std::fs::write(&file, "# nothing yet\n").expect("write the web config");
+    let flag = format!("--web.config.file={}", file.display());
+    let expected = "signalwire-exporter demo: --web.config.file is not for the demo: its \
+                    built-in simulator speaks plain HTTP; try TLS and basic auth with the \
+                    exporter itself (no demo)\n";
+    for args in [["demo", flag.as_str()], [flag.as_str(), "demo"]] {
+        let (code, stderr) = run(&args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr, expected, "{args:?}");
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
 fn a_busy_metrics_port_is_named_with_its_flag_not_the_webhook_address() {
     let busy = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let busy = busy.local_addr().expect("address").to_string();

@@ -22,6 +22,9 @@ const DEMO_LISTEN_ADDRESS: &str = "127.0.0.1:9711";
 
 const PROGRAM: &str = "signalwire-exporter demo";
 
+const NO_WEB_CONFIG: &str = "--web.config.file is not for the demo: its built-in simulator \
+    speaks plain HTTP; try TLS and basic auth with the exporter itself (no demo)";
+
 #[derive(Debug, Clone, Args)]
 #[command(mut_arg("listen_address", |a| a.default_value(DEMO_LISTEN_ADDRESS)))]
 pub struct DemoArgs {
@@ -164,6 +167,9 @@ fn send_your_own(key: &SigningKey, made_up: bool, urls: &Urls) -> String {
 }
 
 pub(super) async fn run(args: DemoArgs) -> ExitCode {
+    if args.server.web_config_file.is_some() {
+        return super::refuse(PROGRAM, NO_WEB_CONFIG);
+    }
     let (server_args, made_up) = with_demo_key(&args.server);
     let (settings, app) = match server::start(&server_args, PROGRAM).await {
         Ok(started) => started,

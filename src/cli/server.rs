@@ -9,9 +9,12 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{keys, refuse, shutdown_signal};
-use crate::configuration::{self as config, MetricsAuth, Settings, SignedUrl};
+use crate::configuration::{
+    self as config, ClientAuth, MetricsAuth, Settings, SignedUrl, TlsFiles,
+};
 use crate::routes::TAKEN_PATHS;
-use crate::startup::{Application, BindError, Listener};
+use crate::startup::{Application, BindError, Listener, StartError};
+use crate::web_config;
 
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
@@ -61,6 +64,15 @@ pub struct ServerArgs {
         value_name = "FILE"
     )]
     pub metrics_bearer_token_file: Option<PathBuf>,
+
+    /// exporter-toolkit web configuration file: TLS on both listeners, and
+    /// basic auth (bcrypt) on /metrics. Not with the /metrics flags above.
+    #[arg(
+        long = "web.config.file",
+        env = "SIGNALWIRE_EXPORTER_WEB_CONFIG_FILE",
+        value_name = "FILE"
+    )]
+    pub web_config_file: Option<PathBuf>,
 
     /// Path under which to expose metrics.
     #[arg(
@@ -204,19 +216,22 @@ impl ServerArgs {
         if !route_prefix.is_empty() {
             config::check_path(&route_prefix, flag)?;
         }
+        let (metrics_auth, tls) = self.access()?;
         Ok(Settings {
             listen_address: config::parse_listen_address(
                 &self.listen_address,
                 "--web.listen-address",
             )?,
             metrics_listen_address,
-            metrics_auth: self.metrics_auth()?,
+            metrics_auth,
             telemetry_path: self.telemetry_path.clone(),
             signed_url: SignedUrl::new(
                 self.external_url.as_deref(),
                 &route_prefix,
                 self.trust_forwarded_headers,
-            ),
+            )
+            .served_over_tls(tls.is_some()),
+            tls,
             route_prefix,
             max_body_bytes: self.max_body_bytes,
             read_timeout: self.read_timeout,
@@ -225,6 +240,47 @@ impl ServerArgs {
             dedupe_capacity: self.dedupe_capacity,
             dedupe_ttl: self.dedupe_ttl,
         })
+    }
+
+    /// Who may scrape /metrics, and the listeners' TLS: from the credential
+    /// flags, or from --web.config.file, never both (one would go unused).
+    fn access(&self) -> Result<(MetricsAuth, Option<TlsFiles>), String> {
+        let Some(path) = &self.web_config_file else {
+            return Ok((self.metrics_auth()?, None));
+        };
+        let flags = [
+            (
+                "--web.metrics-basic-auth-user",
+                self.metrics_basic_auth_user.is_some(),
+            ),
+            (
+                "--web.metrics-bearer-token-file",
+                self.metrics_bearer_token_file.is_some(),
+            ),
+        ];
+        if let Some((flag, _)) = flags.iter().find(|(_, set)| *set) {
+            return Err(format!(
+                "--web.config.file cannot be combined with {flag}: \
+                 put the credentials in the file's basic_auth_users instead"
+            ));
+        }
+        let web = web_config::load(path)?;
+        let asks_for_certificates = web
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.client_auth != ClientAuth::NoClientCert);
+        if asks_for_certificates && self.metrics_listen_address.is_none() {
+            return Err(format!(
+                "--web.config.file {}: client_auth_type applies to --web.metrics-listen-address \
+                 only (SignalWire cannot present a client certificate to the webhook): set it",
+                path.display()
+            ));
+        }
+        let auth = MetricsAuth {
+            users: web.users,
+            ..MetricsAuth::default()
+        };
+        Ok((auth, web.tls))
     }
 
     fn metrics_auth(&self) -> Result<MetricsAuth, String> {
@@ -242,7 +298,11 @@ impl ServerArgs {
             Some(file) => Some(keys::read_secret(file, "--web.metrics-bearer-token-file")?),
             None => None,
         };
-        Ok(MetricsAuth { basic, bearer })
+        Ok(MetricsAuth {
+            basic,
+            bearer,
+            users: Default::default(),
+        })
     }
 
     fn signing_keys(&self) -> Result<Option<Vec<config::SigningKey>>, String> {
@@ -265,6 +325,14 @@ pub(super) async fn start(
     program: &str,
 ) -> Result<(Settings, Application), ExitCode> {
     let settings = args.settings().map_err(|e| refuse(program, &e))?;
+    if let Some(file) = &args.web_config_file {
+        tracing::info!(
+            file = %file.display(),
+            tls = settings.tls.is_some(),
+            basic_auth_users = settings.metrics_auth.users.len(),
+            "web config loaded"
+        );
+    }
     if settings.signing_keys.is_none() {
         tracing::warn!(
             "signature validation is OFF (--insecure.skip-signature-validation): \
@@ -273,10 +341,11 @@ pub(super) async fn start(
     }
     match Application::build(&settings).await {
         Ok(app) => Ok((settings, app)),
-        Err(e) => {
+        Err(StartError::Bind(e)) => {
             eprintln!("{program}: {} ({})", e, flag_of(&e));
             Err(ExitCode::FAILURE)
         }
+        Err(StartError::Tls(e)) => Err(refuse(program, &format!("--web.config.file: {e}"))),
     }
 }
 
@@ -357,6 +426,21 @@ mod tests {
         ]);
         let keys = s.unwrap().signing_keys.unwrap();
         assert_eq!(keys, ["a", "b", "c"].map(config::SigningKey::new));
+    }
+
+    #[test]
+    fn the_web_config_file_is_refused_beside_the_metrics_credential_flags_before_any_read() {
+        let err = settings(&[
+            "--signalwire.signing-key=k",
+            "--web.config.file=/nonexistent/web.yml",
+            "--web.metrics-bearer-token-file=/nonexistent/token",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "--web.config.file cannot be combined with --web.metrics-bearer-token-file: \
+             put the credentials in the file's basic_auth_users instead"
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! Optional protection of /metrics: HTTP basic auth and/or a bearer token,
-//! both of which Prometheus' scrape config can send.
+//! Optional protection of /metrics: HTTP basic auth and/or a bearer token
+//! from the flags, or the bcrypt users of --web.config.file, all of which
+//! Prometheus' scrape config can send.
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -9,7 +12,26 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use subtle::ConstantTimeEq;
 
+use super::basic_auth::BasicAuthUsers;
 pub use crate::configuration::MetricsAuth;
+
+/// The middleware's state: the settings, and the bcrypt users with their
+/// cache, shared by every request to the route.
+#[derive(Clone)]
+pub struct Guard {
+    auth: MetricsAuth,
+    users: Option<Arc<BasicAuthUsers>>,
+}
+
+impl Guard {
+    pub fn new(auth: &MetricsAuth) -> Self {
+        let users = (!auth.users.is_empty()).then(|| BasicAuthUsers::new(auth.users.clone()));
+        Guard {
+            auth: auth.clone(),
+            users,
+        }
+    }
+}
 
 // Who may scrape is configuration's data; checking a request is here.
 impl MetricsAuth {
@@ -34,8 +56,13 @@ impl MetricsAuth {
     }
 }
 
-pub async fn require(State(auth): State<MetricsAuth>, request: Request, next: Next) -> Response {
-    if !auth.is_enabled() || auth.allows(request.headers().get(header::AUTHORIZATION)) {
+pub async fn require(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let authorization = request.headers().get(header::AUTHORIZATION);
+    let allowed = match &guard.users {
+        Some(users) => users.allows(authorization).await,
+        None => !guard.auth.is_enabled() || guard.auth.allows(authorization),
+    };
+    if allowed {
         return next.run(request).await;
     }
     let mut response = (
@@ -43,7 +70,7 @@ pub async fn require(State(auth): State<MetricsAuth>, request: Request, next: Ne
         "unauthorized: /metrics needs credentials\n",
     )
         .into_response();
-    if auth.basic.is_some() {
+    if guard.auth.basic.is_some() || guard.users.is_some() {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"signalwire-exporter\""),
@@ -61,6 +88,7 @@ mod tests {
         let auth = MetricsAuth {
             basic: Some("prom:s3cret".into()),
             bearer: Some("tok".into()),
+            users: Default::default(),
         };
         let h = |s: &str| HeaderValue::from_str(s).unwrap();
         assert!(auth.allows(Some(&h(&format!("Basic {}", BASE64.encode("prom:s3cret"))))));

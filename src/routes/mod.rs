@@ -1,5 +1,6 @@
 //! HTTP routes: one concern a module.
 
+mod basic_auth;
 pub mod html;
 mod landing;
 mod metrics;
@@ -76,8 +77,8 @@ pub fn metrics_router(settings: &Settings, state: AppState) -> Router {
 }
 
 fn metrics_routes(settings: &Settings) -> Router<AppState> {
-    let auth =
-        axum::middleware::from_fn_with_state(settings.metrics_auth.clone(), metrics_auth::require);
+    let guard = metrics_auth::Guard::new(&settings.metrics_auth);
+    let auth = axum::middleware::from_fn_with_state(guard, metrics_auth::require);
     Router::new().route(&settings.telemetry_path, get(metrics::scrape).layer(auth))
 }
 

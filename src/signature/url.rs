@@ -27,7 +27,13 @@ impl SignedUrl {
                         .and_then(|v| v.split(',').next())
                         .map(str::trim)
                 };
-                let scheme = forwarded("x-forwarded-proto").unwrap_or("http");
+                // A callback that reached a TLS listener was signed for https.
+                let listener = if self.served_over_tls {
+                    "https"
+                } else {
+                    "http"
+                };
+                let scheme = forwarded("x-forwarded-proto").unwrap_or(listener);
                 let host = forwarded("x-forwarded-host")
                     .or_else(|| header("host"))
                     .or_else(|| uri.authority().map(|a| a.as_str()))
@@ -79,6 +85,30 @@ mod tests {
 
     fn variants(url: &str) -> Vec<String> {
         port_variants(url).map(Cow::into_owned).collect()
+    }
+
+    #[test]
+    fn a_tls_listener_means_an_https_url_unless_told_otherwise() {
+        let uri: Uri = "/status-callback?a=1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "h.example:9711".parse().unwrap());
+        let url = |trusted: bool, tls: bool, headers: &HeaderMap| {
+            let signed = SignedUrl::new(None, "", trusted).served_over_tls(tls);
+            signed.for_request(&uri, headers)
+        };
+        assert_eq!(
+            url(false, true, &headers),
+            "https://h.example:9711/status-callback?a=1"
+        );
+        assert_eq!(
+            url(false, false, &headers),
+            "http://h.example:9711/status-callback?a=1"
+        );
+        headers.insert("x-forwarded-proto", "http".parse().unwrap());
+        assert_eq!(
+            url(true, true, &headers),
+            "http://h.example:9711/status-callback?a=1"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! /metrics on its own address, and behind basic auth or a bearer token.
+//! /metrics on its own address, and behind basic auth (flag or bcrypt users) or a token.
 
 use crate::support::*;
 
@@ -35,6 +35,7 @@ async fn metrics_behind_auth_need_basic_credentials_or_the_bearer_token() {
     settings.metrics_auth = MetricsAuth {
         basic: Some("prometheus:s3cret".into()),
         bearer: Some("t0ken".into()),
+        users: Default::default(),
     };
     let app = TestApp::spawn_with(settings).await;
     let get = || app.client.get(app.url("/metrics"));
@@ -71,4 +72,53 @@ async fn metrics_behind_auth_need_basic_credentials_or_the_bearer_token() {
     assert_eq!(app.post_form(&call).await.status(), 204);
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn metrics_behind_bcrypt_users_let_in_a_listed_user_with_the_right_password_only() {
+    let mut settings = settings();
+    let hash = bcrypt::hash("s3cret", 4).unwrap();
+    settings.metrics_auth.users = [("prometheus".to_owned(), hash)].into();
+    let app = TestApp::spawn_with(settings).await;
+    let get = || app.client.get(app.url("/metrics"));
+
+    let r = get().send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        "Basic realm=\"signalwire-exporter\""
+    );
+    let mut checks = Checklist::default();
+    for (what, request, status) in [
+        (
+            "wrong password",
+            get().basic_auth("prometheus", Some("x")),
+            401,
+        ),
+        (
+            "unlisted user",
+            get().basic_auth("other", Some("s3cret")),
+            401,
+        ),
+        ("a bearer token", get().bearer_auth("s3cret"), 401),
+        (
+            "listed user",
+            get().basic_auth("prometheus", Some("s3cret")),
+            200,
+        ),
+        (
+            "remembered",
+            get().basic_auth("prometheus", Some("s3cret")),
+            200,
+        ),
+    ] {
+        checks.eq(
+            what,
+            request.send().await.unwrap().status().as_u16(),
+            status,
+        );
+    }
+    // SignalWire sends no credentials: the webhook never asks for them.
+    let call = Callback::completed("CA1900");
+    assert_eq!(app.post_form(&call).await.status(), 204);
 }
