@@ -93,7 +93,8 @@ fn site(settings: &Settings, config: &CallsConfig) -> Site {
     let t = config.thresholds;
     Site {
         links: status_page::Links {
-            home: format!("{p}/"),
+            // A nested router serves its root at the bare prefix only.
+            home: if p.is_empty() { "/".into() } else { p.clone() },
             metrics: Some(format!("{p}{}", settings.telemetry_path)),
             healthz: format!("{p}{HEALTHZ_PATH}"),
             calls: Some(format!("{p}{CALLS_PATH}")),

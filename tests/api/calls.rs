@@ -563,3 +563,19 @@ async fn each_listed_call_logs_one_line_with_its_fields_and_numbers_only_when_as
     assert_eq!(entry["caller_name"], "Ada Lovelace", "{line}");
     assert_eq!(entry["sip_result_code"], 503, "{line}");
 }
+
+#[tokio::test]
+async fn under_a_route_prefix_the_status_page_and_calls_link_to_each_other() {
+    let mut settings = settings();
+    settings.route_prefix = "/sw".into();
+    settings.signed_url = SignedUrl::new(None, "/sw", false);
+    let app = TestApp::spawn_with(settings).await;
+    let status = html(&app.client, &app.url("/sw"), BROWSER).await;
+    assert!(status.contains("href=\"/sw/calls"), "{status}");
+    assert!(status.contains("href=\"/sw/metrics\""), "{status}");
+    let calls = html(&app.client, &app.url("/sw/calls"), BROWSER).await;
+    assert!(calls.contains("href=\"/sw\""), "{calls}");
+    let json = app.client.get(app.url("/sw/calls")).send().await.unwrap();
+    assert_eq!(json.headers()["content-type"], "application/json");
+    assert_eq!(json.text().await.unwrap(), "{\"calls\":[]}");
+}
