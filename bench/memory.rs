@@ -13,6 +13,15 @@
 //! ```
 //!
 //! bench/run --memory does this. Prints one `MEMORY_JSON {...}` line.
+//!
+//! With `initiated` after the event count, every event is instead the
+//! `initiated` of a new call that never ends: the worst case of per-call
+//! state (issue 10), the call table full at its default capacity of 100,000
+//! calls in progress plus as many forgotten ones.
+//!
+//! ```text
+//! target/release/examples/memory http://127.0.0.1:19795 memkey $! 1000000 initiated
+//! ```
 
 #![forbid(unsafe_code)]
 
@@ -49,10 +58,10 @@ fn form(fields: &[(&str, String)]) -> String {
         .join("&")
 }
 
-fn event(i: u64, junk: Option<&mut SmallRng>) -> Vec<(&'static str, String)> {
+fn event(i: u64, junk: Option<&mut SmallRng>, initiated: bool) -> Vec<(&'static str, String)> {
     let (status, direction, sip) = match junk {
         None => (
-            "completed".to_owned(),
+            if initiated { "initiated" } else { "completed" }.to_owned(),
             "inbound".to_owned(),
             "200".to_owned(),
         ),
@@ -129,6 +138,7 @@ async fn main() {
     let events: u64 = rest
         .first()
         .map_or(1_000_000, |n| n.parse().expect("events"));
+    let initiated = rest.get(1).is_some_and(|mode| mode == "initiated");
     let junk_events = 100_000.min(events);
     let url = Arc::new(format!("{base}/status-callback"));
     let key = SigningKey::new(key.as_str());
@@ -155,7 +165,7 @@ async fn main() {
                             next.fetch_min(until, Ordering::Relaxed);
                             break;
                         }
-                        send(&client, &url, &key, &event(i, None)).await;
+                        send(&client, &url, &key, &event(i, None, initiated)).await;
                     }
                 })
             })
@@ -173,10 +183,11 @@ async fn main() {
     // create the `other` series it needs, and no later one adds any.
     let series_before = series(&client, base).await;
     let mut rng = SmallRng::seed_from_u64(7);
-    send(&client, &url, &key, &event(events, Some(&mut rng))).await;
+    send(&client, &url, &key, &event(events, Some(&mut rng), false)).await;
     let series_after_first = series(&client, base).await;
     for i in 1..junk_events {
-        send(&client, &url, &key, &event(events + i, Some(&mut rng))).await;
+        let junk = event(events + i, Some(&mut rng), false);
+        send(&client, &url, &key, &junk).await;
     }
     let series_after = series(&client, base).await;
 
@@ -184,8 +195,9 @@ async fn main() {
     // After the dedupe set is full (its capacity is 10% of the default run).
     let after_full = samples[2].1;
     let last = samples.last().unwrap().1;
+    let mode = if initiated { "initiated" } else { "completed" };
     println!(
-        "MEMORY_JSON {{\"events\":{events},\"seconds\":{elapsed:.1},\"rss_start_kib\":{start_rss},\"rss_peak_kib\":{peak},\"rss_after_20pct_kib\":{after_full},\"rss_end_kib\":{last},\"samples\":[{}],\"junk_events\":{junk_events},\"series_before_junk\":{series_before},\"series_after_first_junk\":{series_after_first},\"series_after_junk\":{series_after}}}",
+        "MEMORY_JSON {{\"mode\":\"{mode}\",\"events\":{events},\"seconds\":{elapsed:.1},\"rss_start_kib\":{start_rss},\"rss_peak_kib\":{peak},\"rss_after_20pct_kib\":{after_full},\"rss_end_kib\":{last},\"samples\":[{}],\"junk_events\":{junk_events},\"series_before_junk\":{series_before},\"series_after_first_junk\":{series_after_first},\"series_after_junk\":{series_after}}}",
         samples.iter().map(|(n, r)| format!("[{n},{r}]")).collect::<Vec<_>>().join(",")
     );
 }

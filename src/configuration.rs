@@ -29,6 +29,21 @@ pub struct Settings {
     pub signing_keys: Option<Vec<SigningKey>>,
     pub dedupe_capacity: usize,
     pub dedupe_ttl: Duration,
+    /// `--calls.max-age`: a call in progress is forgotten this long after
+    /// its first event.
+    pub calls_max_age: Duration,
+    /// `--calls.capacity`: calls in progress kept at most.
+    pub calls_capacity: usize,
+    /// `--calls.recent`: finished bad calls listed by `/calls`.
+    pub calls_recent: usize,
+    /// `--calls.include-numbers`: phone numbers and names in `/calls` and logs.
+    pub calls_include_numbers: bool,
+    /// `--quality.low-mos`: `low_mos` when MOS ≤ this (1 to 5).
+    pub quality_low_mos: f64,
+    /// `--quality.high-packet-loss`: `high_packet_loss` above this ratio (0 to 1).
+    pub quality_high_packet_loss: f64,
+    /// `--quality.high-jitter-variance`: `high_jitter` above this, in ms².
+    pub quality_high_jitter_variance: f64,
 }
 
 impl Settings {
@@ -48,6 +63,43 @@ impl Settings {
             signing_keys: Some(keys),
             dedupe_capacity: 100_000,
             dedupe_ttl: Duration::from_secs(3600),
+            calls_max_age: Duration::from_secs(5 * 3600),
+            calls_capacity: 100_000,
+            calls_recent: 500,
+            calls_include_numbers: false,
+            quality_low_mos: 3.5,
+            quality_high_packet_loss: 0.05,
+            quality_high_jitter_variance: 900.0,
+        }
+    }
+
+    /// The `--calls.*` and `--quality.*` values that make no sense, as one
+    /// line naming the flag.
+    pub fn check_calls(&self) -> Result<(), String> {
+        if self.calls_max_age.is_zero() {
+            return Err("--calls.max-age must be longer than 0".into());
+        }
+        let in_range = |value: f64, low: f64, high: f64, flag: &str| {
+            if (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{flag} must be from {low} to {high}, not {value}"))
+            }
+        };
+        in_range(self.quality_low_mos, 1.0, 5.0, "--quality.low-mos")?;
+        in_range(
+            self.quality_high_packet_loss,
+            0.0,
+            1.0,
+            "--quality.high-packet-loss",
+        )?;
+        let jitter = self.quality_high_jitter_variance;
+        if jitter.is_finite() && jitter >= 0.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "--quality.high-jitter-variance must be 0 or more (ms²), not {jitter}"
+            ))
         }
     }
 }

@@ -272,12 +272,17 @@ async fn metrics_over_tls_need_the_basic_auth_of_the_web_config() {
     assert_eq!(scrape(&client, &metrics, Some(PASSWORD)).await.0, 200);
     assert_eq!(scrape(&client, &metrics, Some("wrong")).await.0, 401);
 
-    // The landing page and health stay open (probes, and links only).
+    // Health stays open (probes); the status page shows figures as
+    // sensitive as /metrics, so it asks for the same credentials.
     assert_eq!(
         scrape(&client, &exporter.url("/healthz"), None).await,
         (200, "ok\n".into())
     );
-    assert_eq!(scrape(&client, &exporter.url("/"), None).await.0, 200);
+    assert_eq!(scrape(&client, &exporter.url("/"), None).await.0, 401);
+    assert_eq!(
+        scrape(&client, &exporter.url("/"), Some(PASSWORD)).await.0,
+        200
+    );
 
     // Plain HTTP on the TLS port gets no HTTP answer.
     let plain = reqwest::Client::new()

@@ -9,6 +9,7 @@
 //! [`CallTable::record`] must be accepted and not an exact retry.
 
 pub mod buckets;
+mod from_event;
 mod quality;
 mod query;
 mod recent;

@@ -186,6 +186,73 @@ pub struct ServerArgs {
         value_name = "DURATION"
     )]
     pub dedupe_ttl: Duration,
+
+    /// A call in progress is forgotten (counted unfinished, reason max_age)
+    /// this long after its first event.
+    #[arg(
+        long = "calls.max-age",
+        env = "SIGNALWIRE_EXPORTER_CALLS_MAX_AGE",
+        default_value = "5h",
+        value_parser = humantime::parse_duration,
+        value_name = "DURATION"
+    )]
+    pub calls_max_age: Duration,
+
+    /// Calls in progress kept at most; a new call evicts the oldest
+    /// (counted unfinished, reason capacity).
+    #[arg(
+        long = "calls.capacity",
+        env = "SIGNALWIRE_EXPORTER_CALLS_CAPACITY",
+        default_value_t = 100_000,
+        value_name = "CALLS"
+    )]
+    pub calls_capacity: usize,
+
+    /// Finished calls with a quality issue or a failed end kept for /calls.
+    #[arg(
+        long = "calls.recent",
+        env = "SIGNALWIRE_EXPORTER_CALLS_RECENT",
+        default_value_t = 500,
+        value_name = "CALLS"
+    )]
+    pub calls_recent: usize,
+
+    /// Show phone numbers and caller names (personal data) in /calls and
+    /// in the log line of each listed call.
+    #[arg(
+        long = "calls.include-numbers",
+        env = "SIGNALWIRE_EXPORTER_CALLS_INCLUDE_NUMBERS"
+    )]
+    pub calls_include_numbers: bool,
+
+    /// A call with media has the low_mos issue when its MOS is at most this
+    /// (1 to 5).
+    #[arg(
+        long = "quality.low-mos",
+        env = "SIGNALWIRE_EXPORTER_QUALITY_LOW_MOS",
+        default_value_t = 3.5,
+        value_name = "MOS"
+    )]
+    pub quality_low_mos: f64,
+
+    /// high_packet_loss above this share of inbound packets lost (0 to 1).
+    #[arg(
+        long = "quality.high-packet-loss",
+        env = "SIGNALWIRE_EXPORTER_QUALITY_HIGH_PACKET_LOSS",
+        default_value_t = 0.05,
+        value_name = "RATIO"
+    )]
+    pub quality_high_packet_loss: f64,
+
+    /// high_jitter above this AudioInJitterMaxVariance, in ms² (900 is a
+    /// 30 ms deviation).
+    #[arg(
+        long = "quality.high-jitter-variance",
+        env = "SIGNALWIRE_EXPORTER_QUALITY_HIGH_JITTER_VARIANCE",
+        default_value_t = 900.0,
+        value_name = "MS2"
+    )]
+    pub quality_high_jitter_variance: f64,
 }
 
 const NO_KEY: &str = "no signing key configured: set --signalwire.signing-key \
@@ -217,7 +284,7 @@ impl ServerArgs {
             config::check_path(&route_prefix, flag)?;
         }
         let (metrics_auth, tls) = self.access()?;
-        Ok(Settings {
+        let settings = Settings {
             listen_address: config::parse_listen_address(
                 &self.listen_address,
                 "--web.listen-address",
@@ -239,7 +306,16 @@ impl ServerArgs {
             signing_keys: self.signing_keys()?,
             dedupe_capacity: self.dedupe_capacity,
             dedupe_ttl: self.dedupe_ttl,
-        })
+            calls_max_age: self.calls_max_age,
+            calls_capacity: self.calls_capacity,
+            calls_recent: self.calls_recent,
+            calls_include_numbers: self.calls_include_numbers,
+            quality_low_mos: self.quality_low_mos,
+            quality_high_packet_loss: self.quality_high_packet_loss,
+            quality_high_jitter_variance: self.quality_high_jitter_variance,
+        };
+        settings.check_calls()?;
+        Ok(settings)
     }
 
     /// Who may scrape /metrics, and the listeners' TLS: from the credential
@@ -387,6 +463,45 @@ mod tests {
         let flags = Flags::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
             .map_err(|e| e.to_string())?;
         flags.server.settings()
+    }
+
+    #[test]
+    fn calls_and_quality_flags_default_as_documented_and_out_of_range_ones_are_named() {
+        let s = settings(&["--insecure.skip-signature-validation"]).unwrap();
+        assert_eq!(s.calls_max_age, Duration::from_secs(5 * 3600));
+        assert_eq!((s.calls_capacity, s.calls_recent), (100_000, 500));
+        assert!(!s.calls_include_numbers);
+        assert_eq!(s.quality_low_mos, 3.5);
+        assert_eq!(s.quality_high_packet_loss, 0.05);
+        assert_eq!(s.quality_high_jitter_variance, 900.0);
+        let refused = |flag: &str, value: &str| {
+            let args = ["--insecure.skip-signature-validation", flag, value];
+            settings(&args).unwrap_err()
+        };
+        assert_eq!(
+            refused("--quality.low-mos", "0.5"),
+            "--quality.low-mos must be from 1 to 5, not 0.5"
+        );
+        assert_eq!(
+            refused("--quality.high-packet-loss", "1.5"),
+            "--quality.high-packet-loss must be from 0 to 1, not 1.5"
+        );
+        assert_eq!(
+            refused("--quality.high-jitter-variance", "NaN"),
+            "--quality.high-jitter-variance must be 0 or more (ms²), not NaN"
+        );
+        assert_eq!(
+            refused("--calls.max-age", "0s"),
+            "--calls.max-age must be longer than 0"
+        );
+        let s = settings(&[
+            "--insecure.skip-signature-validation",
+            "--calls.max-age=90m",
+            "--calls.include-numbers",
+        ])
+        .unwrap();
+        assert_eq!(s.calls_max_age, Duration::from_secs(5400));
+        assert!(s.calls_include_numbers);
     }
 
     #[test]

@@ -47,6 +47,17 @@ enum Position {
     Status(String),
 }
 
+impl EventId {
+    /// AccountSid, "" when absent.
+    pub fn account_sid(&self) -> &str {
+        &self.account_sid
+    }
+
+    pub fn call_sid(&self) -> &str {
+        &self.call_sid
+    }
+}
+
 impl Hash for EventId {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Length-prefixed by `str`'s Hash, so ("a","bc") and ("ab","c") differ.

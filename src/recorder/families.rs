@@ -111,7 +111,7 @@ pub(super) struct CallFamilies {
     pub(super) loss: Family,
 }
 
-fn register<C: Collector + Clone + 'static>(
+pub(super) fn register<C: Collector + Clone + 'static>(
     registry: &Registry,
     collector: prometheus::Result<C>,
 ) -> C {

@@ -5,17 +5,23 @@
 //! and touches only atomics, never a lock that a scrape holds. The per-call
 //! series come from the field table (`domain::FIELDS`), one per row.
 
+mod calls;
 mod families;
+mod window;
 
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use prometheus::{Counter, CounterVec, Histogram, Registry, TextEncoder};
 use time::OffsetDateTime;
 
+use crate::calls::{Effects, Unfinished};
 use crate::domain::{
     CallStatus, Direction, Field, Numeric, Outcome, Reading, SipCode, Special, StatusEvent,
 };
+use calls::CallMetrics;
 use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries, WEBHOOKS};
+pub use window::{mos_bounds, WindowCounts, WINDOW};
 
 pub struct Recorder {
     registry: Registry,
@@ -31,6 +37,10 @@ pub struct Recorder {
     /// Index: `Field::index()`; `None` where the field cannot be that.
     invalid: Vec<Option<Counter>>,
     unrecognized: Vec<Option<Counter>>,
+    /// The per-call series (`crate::calls`).
+    per_call: CallMetrics,
+    /// The status page's recent counts.
+    window: window::Window,
 }
 
 fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
@@ -57,6 +67,7 @@ impl Recorder {
         let delivery_delay = delivery_delay(&r);
         let outcomes_vec = counter_vec(&r, WEBHOOKS, &["outcome"]);
         let (invalid_vec, unrecognized_vec) = exporter_metrics(&r, signature_validation);
+        let per_call = CallMetrics::register(&r);
         let recorder = Recorder {
             invalid: by_field(&invalid_vec, Field::validated()),
             unrecognized: by_field(&unrecognized_vec, Field::ENUMERATED.into_iter()),
@@ -70,6 +81,8 @@ impl Recorder {
             calls: slots(CallStatus::COUNT * Direction::COUNT),
             sip: slots(CallStatus::COUNT * Direction::COUNT * SipCode::COUNT),
             delivery_delay,
+            per_call,
+            window: window::Window::new(Instant::now()),
         };
         // rate() and alerts need zeros, not absent series: a series born with
         // its first event already counted loses that event to increase().
@@ -86,6 +99,56 @@ impl Recorder {
 
     pub fn outcome(&self, outcome: Outcome) {
         self.outcomes[outcome.index()].inc();
+        self.window
+            .add(Instant::now(), |c| c.webhooks[outcome.index()] += 1);
+    }
+
+    /// Records what the call table made of one event.
+    pub fn call_effects(&self, effects: &Effects) {
+        let (m, direction) = (&self.per_call, effects.direction);
+        if let Some(seconds) = effects.post_dial_delay {
+            m.post_dial_delay(direction, seconds);
+        }
+        if let Some(seconds) = effects.answer_delay {
+            m.answer_delay(direction, seconds);
+        }
+        for _ in 0..effects.negative_delays {
+            self.invalid(Field::Special(Special::Timestamp));
+        }
+        self.calls_unfinished(&effects.unfinished);
+        let Some(terminal) = &effects.terminal else {
+            return;
+        };
+        if terminal.with_media {
+            m.with_media(direction);
+        }
+        for issue in terminal.issues.labels() {
+            m.issue(direction, issue);
+        }
+        self.window.add(Instant::now(), |c| {
+            c.ended += 1;
+            c.with_media += u64::from(terminal.with_media);
+            for issue in terminal.issues.labels() {
+                c.issues[issue.index()] += 1;
+            }
+        });
+    }
+
+    /// Calls forgotten without a terminal event.
+    pub fn calls_unfinished(&self, unfinished: &Unfinished) {
+        for (direction, reason, n) in unfinished.iter() {
+            self.per_call.unfinished(direction, reason, n);
+        }
+    }
+
+    /// Calls in progress with `direction`, as the table counts them now.
+    pub fn calls_active(&self, direction: Direction, calls: u64) {
+        self.per_call.active(direction, calls);
+    }
+
+    /// The status page's counts over the window ending at `now`.
+    pub fn window(&self, now: Instant) -> WindowCounts {
+        self.window.sum(now)
     }
 
     /// Records one accepted, non-duplicate event received at `now`.
@@ -130,6 +193,9 @@ impl Recorder {
         }
         if let Some(loss) = event.packet_loss_ratio() {
             s.loss.record(loss);
+        }
+        if let Reading::Valid(mos) = event.value(Numeric::AudioInMos) {
+            self.window.add(Instant::now(), |c| c.mos(mos));
         }
     }
 

@@ -13,11 +13,16 @@ use axum::response::{IntoResponse, Response};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
+use std::time::Instant;
+
+use axum::http::request::Parts;
+use time::format_description::well_known::Rfc3339;
 
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
 use super::{AppState, Webhook};
+use crate::calls::{CallEvent, RecentCall, RecordedNumbers};
 use crate::domain::{DecodeError, EventError, Outcome, Params, StatusEvent};
 use crate::signature::Verifier;
 
@@ -55,6 +60,24 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
         BodyKind::Form | BodyKind::Json => read_body(webhook, &parts.headers, body).await?,
     };
 
+    let params = verified_params(webhook, &parts, kind, &mut bytes)?;
+    let event = StatusEvent::parse(&params).map_err(Rejection::BadEvent)?;
+    if !webhook.dedupe.first_delivery(&event.id) {
+        return Ok(Outcome::Duplicate);
+    }
+    let received_at = OffsetDateTime::now_utc();
+    state.recorder.record(&event, received_at);
+    follow_call(state, &event, &params, received_at);
+    Ok(Outcome::Accepted)
+}
+
+/// The parameters of a callback whose signature holds.
+fn verified_params<'b>(
+    webhook: &Webhook,
+    parts: &Parts,
+    kind: BodyKind,
+    bytes: &'b mut [u8],
+) -> Result<Params<'b>, Rejection> {
     // Under a route prefix axum hands us the path with the prefix removed;
     // the sender signed the path it called.
     let called = parts
@@ -71,32 +94,66 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
                 .ok_or(Rejection::InvalidSignature)
         }
     };
-    let params = match kind {
+    match kind {
         BodyKind::Query => {
-            let params = Params::decode_form(&mut bytes).map_err(Rejection::Undecodable)?;
+            let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
             // The query is part of the signed URL; there are no body params.
             verify(&|v, url, sig| v.verify_form(url, &Params::default(), sig))?;
-            params
+            Ok(params)
         }
         BodyKind::Form => {
-            let params = Params::decode_form(&mut bytes).map_err(Rejection::Undecodable)?;
+            let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
             verify(&|v, url, sig| v.verify_form(url, &params, sig))?;
-            params
+            Ok(params)
         }
         BodyKind::Json => {
             // JSON is signed over its raw bytes: a forged body is refused
             // before any parsing.
-            verify(&|v, url, sig| v.verify_json(url, &bytes, sig))?;
-            Params::from_json(&bytes).map_err(Rejection::Undecodable)?
+            verify(&|v, url, sig| v.verify_json(url, bytes, sig))?;
+            Params::from_json(bytes).map_err(Rejection::Undecodable)
         }
-    };
-
-    let event = StatusEvent::parse(&params).map_err(Rejection::BadEvent)?;
-    if !webhook.dedupe.first_delivery(&event.id) {
-        return Ok(Outcome::Duplicate);
     }
-    state.recorder.record(&event, OffsetDateTime::now_utc());
-    Ok(Outcome::Accepted)
+}
+
+/// Feeds the call table, records what it found, and logs a listed call
+/// once the lock is released.
+fn follow_call(state: &AppState, event: &StatusEvent, params: &Params<'_>, at: OffsetDateTime) {
+    let call = CallEvent::from_status(event, params, state.calls.include_numbers);
+    let now = Instant::now();
+    let effects = state.calls.lock().record(&call, now, at);
+    state.recorder.call_effects(&effects);
+    if let Some(listed) = effects.terminal.as_ref().and_then(|t| t.listed.as_ref()) {
+        log_call(listed);
+    }
+}
+
+/// One line per listed call, with the fields of its `/calls` entry (absent
+/// where the entry has null), so a log pipeline finds calls by CallSid.
+fn log_call(call: &RecentCall) {
+    let received_at = call.received_at.format(&Rfc3339).unwrap_or_default();
+    let issues: Vec<&str> = call.issues.named().map(|i| i.as_str()).collect();
+    let numbers = call.numbers.as_deref();
+    let number = |f: fn(&RecordedNumbers) -> &Option<String>| numbers.and_then(|n| f(n).as_deref());
+    tracing::info!(
+        received_at = %received_at,
+        account_sid = %call.account_sid,
+        call_sid = %call.call_sid,
+        status = call.status.as_str(),
+        direction = call.direction.as_str(),
+        sip_result_code = call.sip_result_code,
+        duration_seconds = call.duration_seconds,
+        mos = call.mos,
+        packet_loss_ratio = call.packet_loss_ratio,
+        jitter_max_variance = call.jitter_max_variance,
+        post_dial_delay_seconds = call.post_dial_delay_seconds,
+        answer_delay_seconds = call.answer_delay_seconds,
+        issues = %issues.join(","),
+        from = number(|n| &n.from),
+        to = number(|n| &n.to),
+        forwarded_from = number(|n| &n.forwarded_from),
+        caller_name = number(|n| &n.caller_name),
+        "call needs a look"
+    );
 }
 
 #[derive(Clone, Copy)]

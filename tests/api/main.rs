@@ -7,6 +7,7 @@ mod support;
 
 mod abuse;
 mod bad_input;
+mod calls;
 mod concurrency;
 mod dedupe;
 mod endpoints;

@@ -195,6 +195,138 @@ fn webhook_outcomes_equal_the_summary_and_no_value_is_refused() {
     );
 }
 
+/// Every bucket, `_count` and `_sum` of a delay histogram by direction.
+fn check_delays(
+    checks: &mut Checklist,
+    m: &Metrics,
+    name: &str,
+    summary: &BTreeMap<String, simulator::Histogram>,
+) {
+    for (direction, h) in summary {
+        let d = [("direction", direction.as_str())];
+        checks.eq(
+            format!("{name}_count {direction}"),
+            m.value(&format!("{name}_count"), &d),
+            h.count as f64,
+        );
+        checks.eq(
+            format!("{name}_sum {direction}"),
+            m.value(&format!("{name}_sum"), &d),
+            h.sum as f64,
+        );
+        for (le, n) in &h.buckets.0 {
+            let labels = bucket(&d, le);
+            let shown = m.value(&format!("{name}_bucket"), &labels);
+            checks.eq(format!("{name} {direction} le={le}"), shown, *n as f64);
+        }
+    }
+    let observed: u64 = summary.values().map(|h| h.count).sum();
+    checks.eq(
+        format!("{name}_count, all"),
+        m.sum(&format!("{name}_count")),
+        observed as f64,
+    );
+}
+
+#[test]
+fn both_delays_equal_the_summary_bucket_by_bucket() {
+    let (summary, m) = degraded_run();
+    let mut checks = Checklist::default();
+    checks.that(
+        "post-dial delays observed",
+        !summary.post_dial_delay.is_empty(),
+    );
+    check_delays(
+        &mut checks,
+        m,
+        "signalwire_call_post_dial_delay_seconds",
+        &summary.post_dial_delay,
+    );
+    check_delays(
+        &mut checks,
+        m,
+        "signalwire_call_answer_delay_seconds",
+        &summary.answer_delay,
+    );
+}
+
+#[test]
+fn quality_issues_calls_with_media_and_active_calls_equal_the_summary() {
+    let (summary, m) = degraded_run();
+    let mut checks = Checklist::default();
+    let issues = "signalwire_call_quality_issues_total";
+    for (key, n) in &summary.quality_issues {
+        let (issue, direction) = key.split_once('/').unwrap();
+        let labels = [("direction", direction), ("issue", issue)];
+        checks.eq(format!("issue {key}"), m.value(issues, &labels), *n as f64);
+    }
+    let all: u64 = summary.quality_issues.values().sum();
+    checks.eq("issues, all", m.sum(issues), all as f64);
+    let media = "signalwire_calls_with_media_total";
+    for (direction, n) in &summary.calls_with_media {
+        let shown = m.value(media, &[("direction", direction)]);
+        checks.eq(format!("with media {direction}"), shown, *n as f64);
+    }
+    let all: u64 = summary.calls_with_media.values().sum();
+    checks.eq("with media, all", m.sum(media), all as f64);
+    let active = "signalwire_calls_active";
+    for (direction, n) in &summary.active_at_end {
+        let shown = m.value(active, &[("direction", direction)]);
+        checks.eq(format!("active {direction}"), shown, *n as f64);
+    }
+    let all: u64 = summary.active_at_end.values().sum();
+    checks.eq("active, all", m.sum(active), all as f64);
+    // Within --calls.max-age nothing is unfinished yet.
+    checks.eq(
+        "unfinished",
+        m.sum("signalwire_calls_unfinished_total"),
+        0.0,
+    );
+}
+
+#[tokio::test]
+async fn calls_that_lost_their_terminal_event_are_unfinished_once_max_age_passes() {
+    const MAX_AGE: Duration = Duration::from_secs(6);
+    let mut settings = settings();
+    settings.calls_max_age = MAX_AGE;
+    let app = TestApp::spawn_with(settings).await;
+    let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
+    config.seed = 7;
+    config.calls = Some(60);
+    config.rate = 5_000.0;
+    config.lose_terminal_ratio = 0.2;
+    let summary = simulator::run(config, std::future::pending()).await;
+    let json = summary.to_json();
+    assert!(summary.ok(), "{json}");
+    let lost: u64 = summary.unfinished.values().sum();
+    assert!(lost > 0, "{json}");
+    let before = app.metrics().await;
+    assert_eq!(
+        before.sum("signalwire_calls_unfinished_total"),
+        0.0,
+        "{json}"
+    );
+    assert_eq!(before.sum("signalwire_calls_active"), lost as f64, "{json}");
+    tokio::time::sleep(MAX_AGE + Duration::from_millis(500)).await;
+    let after = app.metrics().await;
+    let mut checks = Checklist::default();
+    for (direction, n) in &summary.unfinished {
+        let labels = [("direction", direction.as_str()), ("reason", "max_age")];
+        let shown = after.value("signalwire_calls_unfinished_total", &labels);
+        checks.eq(format!("unfinished {direction}"), shown, *n as f64);
+    }
+    checks.eq(
+        "unfinished, all",
+        after.sum("signalwire_calls_unfinished_total"),
+        lost as f64,
+    );
+    checks.eq(
+        "active once expired",
+        after.sum("signalwire_calls_active"),
+        0.0,
+    );
+}
+
 #[tokio::test]
 async fn a_wrong_key_is_counted_as_non_2xx() {
     let app = TestApp::spawn().await;
