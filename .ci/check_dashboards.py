@@ -3,7 +3,9 @@
 
 Usage: check_dashboards.py OUT.yml DASHBOARD.json...
 
-Checks every panel's datasource and variables, and writes every target
+Checks every panel's datasource and variables, that panels neither overlap
+nor leave the 24-column grid, that every recording rule a query names is
+defined in prometheus/rules/*.yml, and writes every target
 expression, with Grafana's variables substituted, as a recording rule in
 OUT.yml so that `promtool check rules` can parse it:
   $status, $direction             -> .*   (the variables' allValue)
@@ -16,18 +18,34 @@ Exits 1 and prints each problem when one is found.
 import json
 import re
 import sys
+from pathlib import Path
 
 out, files = sys.argv[1], sys.argv[2:]
 errors = []
 rules = []
 
+# Recording rules the dashboard may use: those of the shipped rules files. A
+# misspelt rule name would otherwise be a panel that silently shows nothing.
+RULES_DIR = Path(__file__).resolve().parent.parent / "prometheus" / "rules"
+RECORDED = {m.group(1) for f in RULES_DIR.glob("*.yml")
+            for m in re.finditer(r"^\s*- record: *(\S+)", f.read_text(), re.M)}
+RULE_NAME = re.compile(r"(?<![\w:])[a-z_]+:[\w:]+")
+
 # Selectors that carry the call labels and must be filtered by the variables:
 # (pattern, variables required in the selector's braces).
 LABELLED = [
-    (re.compile(r"(?<![\w:])(signalwire_(call_events_total|audio_\w+|sip_responses_total|"
-                r"call_duration_seconds\w*|recording_duration_seconds\w*)"
-                r"|status_direction:[\w:]+)"), ("$status", "$direction")),
-    (re.compile(r"(?<![\w:])direction:[\w:]+"), ("$direction",)),
+    (re.compile(r"(?<![\w:])signalwire_(call_events_total|audio_\w+|sip_responses_total|"
+                r"call_duration_seconds\w*|recording_duration_seconds\w*)"), ("$status", "$direction")),
+    # The per-call series (issue 10): direction, no status.
+    (re.compile(r"(?<![\w:])signalwire_(calls_active|call_post_dial_delay_seconds\w*|"
+                r"call_answer_delay_seconds\w*|calls_unfinished_total|call_quality_issues_total|"
+                r"calls_with_media_total)"), ("$direction",)),
+    # Recording rules name the labels they keep in their level
+    # (level:metric:operations, labels joined by `_`): `status_direction:`,
+    # `direction:`, `direction_issue:`, `direction_reason:` ... must be
+    # filtered by each of $status and $direction that the level names.
+    (re.compile(r"(?<![\w:])(?=(?:[a-z]+_)*status[_:])[a-z_]+:signalwire[\w:]*"), ("$status",)),
+    (re.compile(r"(?<![\w:])(?=(?:[a-z]+_)*direction[_:])[a-z_]+:signalwire[\w:]*"), ("$direction",)),
     # Every series the exporter or Prometheus' scrape of it makes, and every
     # recording rule over them (the rules keep `job`), is filtered by $job,
     # so the dashboard works whatever the scrape job is named.
@@ -69,6 +87,22 @@ for path in files:
         v = variables.get(name)
         if not v or not v.get("multi") or not v.get("includeAll") or v.get("allValue") != ".*":
             errors.append(f"{path}: variable {name} must be multi-value, includeAll, allValue .*")
+    # Top-level panels (rows included) must fit the 24-column grid and not
+    # overlap: Grafana would silently push one of them elsewhere.
+    boxes = []
+    for p in d.get("panels", []):
+        g = p.get("gridPos") or {}
+        x, y, w, h = (g.get(k) for k in ("x", "y", "w", "h"))
+        if None in (x, y, w, h) or x < 0 or y < 0 or w <= 0 or h <= 0 or x + w > 24:
+            errors.append(f"{path}: panel {p.get('title')!r} gridPos {g} is off the 24-column grid")
+            continue
+        for title, (x2, y2, w2, h2) in boxes:
+            if x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h:
+                errors.append(f"{path}: panel {p.get('title')!r} overlaps {title!r}")
+        boxes.append((p.get("title"), (x, y, w, h)))
+    ids = [p.get("id") for p in walk(d.get("panels", []))]
+    if len(ids) != len(set(ids)):
+        errors.append(f"{path}: panel ids are not unique")
     for p in walk(d.get("panels", [])):
         if p.get("type") == "row":
             continue
@@ -95,6 +129,10 @@ for path in files:
                     for var in required:
                         if f'=~"{var}"' not in braces:
                             errors.append(f"{path}: panel {title!r}: {m.group(0)} not filtered by {var}: {expr}")
+            for name in RULE_NAME.findall(re.sub(r'"[^"]*"', '""', expr)):
+                if name not in RECORDED:
+                    errors.append(f"{path}: panel {title!r}: {name} is not a recording rule of "
+                                  f"prometheus/rules/*.yml: {expr}")
             e = expr
             for rx, rep in SUBST:
                 e = rx.sub(rep, e)
