@@ -2,13 +2,22 @@
 //! Prometheus scraping it with the shipped rules, the simulator driving
 //! traffic. Then, through Prometheus' HTTP API: every rule evaluates, every
 //! recording rule and dashboard expression returns data, the low-MOS alert
-//! goes pending on degraded traffic, the scraped counts equal what the
-//! simulator reports sending, and `promtool check metrics` has no complaint.
+//! goes pending on degraded traffic, the scraped series (per-call ones
+//! included) equal what the simulator reports sending, and `promtool check
+//! metrics` has no complaint.
+//!
+//! A second exporter, scraped by the same Prometheus under a second job,
+//! runs with a short `--calls.max-age` and gets traffic whose terminal
+//! callbacks are partly lost: its lost calls count as unfinished, exactly as
+//! the simulator predicts, and `SignalWireCallbacksMissing` goes pending for
+//! that job only.
 //!
 //! Needs Debian's `prometheus` package (prometheus and promtool on PATH), so
 //! it is ignored by a plain `cargo test`: `bash .ci/test` installs the
 //! package and runs it with `cargo test --test prometheus_e2e -- --ignored`.
 //! Without the tools it fails, naming the package, rather than passing.
+//! The figures it checks go to stderr, past the test harness' capture, so
+//! CI logs show them.
 
 #![forbid(unsafe_code)]
 
@@ -26,6 +35,17 @@ const SEED: &str = "20261127";
 /// Not the job name of the shipped configuration: rules and dashboard must
 /// not depend on it.
 const JOB: &str = "callbacks-e2e";
+/// The second exporter's job: terminal callbacks lost, a short max-age.
+const LOST_JOB: &str = "callbacks-lost-e2e";
+const LOST_SEED: &str = "20261129";
+/// Short enough that the lost calls expire within the test, long enough
+/// that no call of the back-to-back run (a few milliseconds each) ages out
+/// before its terminal event.
+const MAX_AGE: &str = "3s";
+
+/// Counts keyed by label values joined with `/` (`le` normalised to a
+/// float), zero counts left out.
+type Counts = BTreeMap<String, f64>;
 
 /// Kills a child process when the test ends, however it ends.
 struct Guard(Child);
@@ -35,6 +55,12 @@ impl Drop for Guard {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// A figure for the CI log: straight to stderr, which the test harness does
+/// not capture (only `print!` and `eprint!` are).
+fn show(line: &str) {
+    let _ = writeln!(std::io::stderr(), "prometheus_e2e: {line}");
 }
 
 fn free_port() -> u16 {
@@ -58,6 +84,14 @@ fn tool(name: &str) -> PathBuf {
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// `le` values compared as numbers: "1", "1.0" and "+Inf"/"inf" alike.
+fn label_key(label: &str, value: &str) -> String {
+    match (label, value.parse::<f64>()) {
+        ("le", Ok(le)) => le.to_string(),
+        _ => value.to_owned(),
+    }
 }
 
 struct Api {
@@ -93,6 +127,21 @@ impl Api {
             .first()
             .map(|s| s["value"][1].as_str().unwrap().parse().unwrap())
     }
+
+    /// The non-zero values of `expr`, keyed by the values of `labels`.
+    async fn by_labels(&self, expr: &str, labels: &[&str]) -> Counts {
+        let mut out = Counts::new();
+        for series in self.query(expr).await {
+            let value: f64 = series["value"][1].as_str().unwrap().parse().unwrap();
+            let key: Vec<String> = labels
+                .iter()
+                .map(|l| label_key(l, series["metric"][*l].as_str().unwrap_or("")))
+                .collect();
+            *out.entry(key.join("/")).or_default() += value;
+        }
+        out.retain(|_, v| *v != 0.0);
+        out
+    }
 }
 
 async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
@@ -107,9 +156,519 @@ where
     }
 }
 
+async fn wait_for_ok(client: &reqwest::Client, what: &str, url: String) {
+    wait_for(what, Duration::from_secs(30), || {
+        let (c, url) = (client.clone(), url.clone());
+        async move { c.get(url).send().await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
+}
+
+/// The exporter binary, as users run it, on a free loopback port.
+struct Exporter {
+    _process: Guard,
+    addr: String,
+}
+
+fn spawn_exporter(extra_args: &[&str]) -> Exporter {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let process = Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"))
+        .args([
+            "--web.listen-address",
+            &addr,
+            "--signalwire.signing-key",
+            KEY,
+        ])
+        .args(["--log.level", "warn"])
+        .args(extra_args)
+        .spawn()
+        .unwrap();
+    Exporter {
+        _process: Guard(process),
+        addr,
+    }
+}
+
+/// A real Prometheus with the shipped rules, scraping and evaluating every
+/// second, one job per (name, exporter address).
+async fn start_prometheus(
+    dir: &Path,
+    client: &reqwest::Client,
+    jobs: &[(&str, &str)],
+) -> (Guard, Api) {
+    let port = free_port();
+    let mut config = format!(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}/*.yml\nscrape_configs:\n",
+        repo("prometheus/rules").display()
+    );
+    for (job, addr) in jobs {
+        config +=
+            &format!("  - job_name: {job}\n    static_configs:\n      - targets: ['{addr}']\n");
+    }
+    let path = dir.join("prometheus.yml");
+    std::fs::write(&path, config).unwrap();
+    let process = Command::new(tool("prometheus"))
+        .arg(format!("--config.file={}", path.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let api = Api {
+        client: client.clone(),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    wait_for_ok(
+        client,
+        "Prometheus to be ready",
+        format!("{}/-/ready", api.base),
+    )
+    .await;
+    // One scrape of each job before traffic, so rates have a starting point.
+    for (job, _) in jobs {
+        wait_for("the first scrape", Duration::from_secs(30), || async {
+            api.scalar(&format!("up{{job=\"{job}\"}}")).await == Some(1.0)
+        })
+        .await;
+    }
+    (Guard(process), api)
+}
+
+/// The simulator's one-line JSON summary.
+struct Summary(Value);
+
+impl Summary {
+    fn n(&self, key: &str) -> f64 {
+        self.0[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("summary lacks {key}: {}", self.0))
+    }
+
+    /// A map of counts (`events`, `quality_issues`, ...), zeros left out.
+    fn counts(&self, key: &str) -> Counts {
+        let map = self.0[key]
+            .as_object()
+            .unwrap_or_else(|| panic!("summary lacks {key}: {}", self.0));
+        map.iter()
+            .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+            .filter(|(_, v)| *v != 0.0)
+            .collect()
+    }
+
+    /// A histogram map (`post_dial_delay`, `answer_delay`) by direction:
+    /// its counts, its sums and its buckets keyed "direction/le".
+    fn histogram(&self, key: &str) -> [Counts; 3] {
+        let (mut count, mut sum, mut buckets) = (Counts::new(), Counts::new(), Counts::new());
+        for (direction, h) in self.0[key].as_object().unwrap() {
+            count.insert(direction.clone(), h["count"].as_f64().unwrap());
+            sum.insert(direction.clone(), h["sum"].as_f64().unwrap());
+            for (le, n) in h["buckets"].as_object().unwrap() {
+                let key = format!("{direction}/{}", label_key("le", le));
+                buckets.insert(key, n.as_f64().unwrap());
+            }
+        }
+        [count, sum, buckets].map(|mut m| {
+            m.retain(|_, v| *v != 0.0);
+            m
+        })
+    }
+}
+
+fn spawn_simulation(exporter: &Exporter, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"))
+        .args(["simulate", "--target"])
+        .arg(format!("http://{}/status-callback", exporter.addr))
+        .args(["--signing-key", KEY, "--rate", "100", "--log.level", "warn"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn summary_of(simulation: Child, job: &str) -> Summary {
+    let out = simulation.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "simulate for {job} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary =
+        Summary(serde_json::from_slice(&out.stdout).expect("simulate prints one JSON summary"));
+    assert_eq!(summary.n("non_2xx"), 0.0, "{job}");
+    assert_eq!(summary.n("errors"), 0.0, "{job}");
+    show(&format!(
+        "{job}: simulated {} calls, {} deliveries, {} duplicates",
+        summary.n("calls"),
+        summary.n("deliveries"),
+        summary.n("duplicates")
+    ));
+    summary
+}
+
+/// Asserts that Prometheus has exactly the summary's non-zero counts, and
+/// shows them.
+fn same(job: &str, what: &str, got: &Counts, expected: &Counts) {
+    assert_eq!(
+        got, expected,
+        "{job}: {what}: scraped (left) vs simulator (right)"
+    );
+    show(&format!("{job}: {what}: {got:?}"));
+}
+
+/// Waits for the scrape that follows the last callback of `summary`.
+async fn wait_for_scrape_of(api: &Api, job: &str, summary: &Summary) {
+    let total: f64 = summary.counts("events").values().sum();
+    let expr = format!("sum(signalwire_call_events_total{{job=\"{job}\"}})");
+    wait_for(
+        "the scrape after the traffic",
+        Duration::from_secs(30),
+        || async { api.scalar(&expr).await == Some(total) },
+    )
+    .await;
+}
+
+/// Events by status and direction, and SIP codes: series that each
+/// callback feeds on its own.
+async fn scraped_events_equal_the_summary(api: &Api, job: &str, summary: &Summary) {
+    let events = api
+        .by_labels(
+            &format!("signalwire_call_events_total{{job=\"{job}\"}}"),
+            &["status", "direction"],
+        )
+        .await;
+    same(
+        job,
+        "events by status/direction",
+        &events,
+        &summary.counts("events"),
+    );
+    let sip = api
+        .by_labels(
+            &format!("sum by (code) (signalwire_sip_responses_total{{job=\"{job}\"}})"),
+            &["code"],
+        )
+        .await;
+    same(job, "SIP responses", &sip, &summary.counts("sip_responses"));
+}
+
+/// Audio packets, MOS and webhooks: totals over the job, as the summary
+/// has them.
+async fn scraped_totals_equal_the_summary(api: &Api, job: &str, summary: &Summary) {
+    for (expr, key) in [
+        (
+            "sum(signalwire_audio_in_packets_total{J})",
+            "audio_in_packets",
+        ),
+        (
+            "sum(signalwire_audio_in_skipped_packets_total{J})",
+            "audio_in_skipped_packets",
+        ),
+        ("sum(signalwire_audio_in_mos_count{J})", "mos_observations"),
+        (
+            "sum(signalwire_audio_in_mos_bucket{J,le=\"3.5\"})",
+            "mos_at_or_below_3_5",
+        ),
+        (
+            "signalwire_exporter_webhooks_total{J,outcome=\"duplicate\"}",
+            "duplicates",
+        ),
+    ] {
+        let expr = expr.replace('J', &format!("job=\"{job}\""));
+        assert_eq!(
+            api.scalar(&expr).await,
+            Some(summary.n(key)),
+            "{job}: {key}"
+        );
+        show(&format!("{job}: {key}: {}", summary.n(key)));
+    }
+    let accepted =
+        format!("signalwire_exporter_webhooks_total{{job=\"{job}\",outcome=\"accepted\"}}");
+    let expected = summary.n("deliveries") - summary.n("duplicates");
+    assert_eq!(
+        api.scalar(&accepted).await,
+        Some(expected),
+        "{job}: accepted webhooks"
+    );
+    show(&format!("{job}: accepted webhooks: {expected}"));
+}
+
+/// The per-call series: both delay histograms (count, sum, every bucket),
+/// quality issues and calls with media, by direction.
+async fn scraped_call_series_equal_the_summary(api: &Api, job: &str, summary: &Summary) {
+    for (metric, key) in [
+        ("signalwire_call_post_dial_delay_seconds", "post_dial_delay"),
+        ("signalwire_call_answer_delay_seconds", "answer_delay"),
+    ] {
+        let [count, sum, buckets] = summary.histogram(key);
+        let got = |part: &str, labels: &'static [&'static str]| {
+            let expr = format!("{metric}_{part}{{job=\"{job}\"}}");
+            async move { api.by_labels(&expr, labels).await }
+        };
+        same(
+            job,
+            &format!("{metric}_count"),
+            &got("count", &["direction"]).await,
+            &count,
+        );
+        same(
+            job,
+            &format!("{metric}_sum"),
+            &got("sum", &["direction"]).await,
+            &sum,
+        );
+        let got_buckets = got("bucket", &["direction", "le"]).await;
+        same(job, &format!("{metric}_bucket"), &got_buckets, &buckets);
+    }
+    let issues = api
+        .by_labels(
+            &format!("signalwire_call_quality_issues_total{{job=\"{job}\"}}"),
+            &["issue", "direction"],
+        )
+        .await;
+    same(
+        job,
+        "quality issues by issue/direction",
+        &issues,
+        &summary.counts("quality_issues"),
+    );
+    let media = api
+        .by_labels(
+            &format!("signalwire_calls_with_media_total{{job=\"{job}\"}}"),
+            &["direction"],
+        )
+        .await;
+    same(
+        job,
+        "calls with media",
+        &media,
+        &summary.counts("calls_with_media"),
+    );
+}
+
+/// The normal run: calls in progress as predicted, none unfinished.
+async fn no_call_is_left_unfinished(api: &Api, job: &str, summary: &Summary) {
+    let active = api
+        .by_labels(
+            &format!("signalwire_calls_active{{job=\"{job}\"}}"),
+            &["direction"],
+        )
+        .await;
+    same(
+        job,
+        "calls active at the end",
+        &active,
+        &summary.counts("active_at_end"),
+    );
+    assert!(
+        summary.counts("unfinished").is_empty(),
+        "{job}: {}",
+        summary.0
+    );
+    let unfinished = api
+        .by_labels(
+            &format!("signalwire_calls_unfinished_total{{job=\"{job}\"}}"),
+            &["direction", "reason"],
+        )
+        .await;
+    same(job, "unfinished calls", &unfinished, &Counts::new());
+}
+
+/// The lost run: once `--calls.max-age` has passed and a scrape happened,
+/// every call whose terminal callback was lost is unfinished (`max_age`),
+/// and none is active any more.
+async fn lost_calls_become_unfinished(api: &Api, job: &str, summary: &Summary) {
+    let expected = summary.counts("unfinished");
+    let total: f64 = expected.values().sum();
+    assert!(
+        total > 0.0,
+        "{job}: no call predicted unfinished: {}",
+        summary.0
+    );
+    let expr = format!("sum(signalwire_calls_unfinished_total{{job=\"{job}\"}})");
+    // At least the expected count, then an exact comparison: too many shows
+    // as a mismatch, not as a time-out.
+    wait_for(
+        "the lost calls to expire",
+        Duration::from_secs(30),
+        || async { api.scalar(&expr).await.is_some_and(|n| n >= total) },
+    )
+    .await;
+    let unfinished = api
+        .by_labels(
+            &format!("signalwire_calls_unfinished_total{{job=\"{job}\"}}"),
+            &["direction", "reason"],
+        )
+        .await;
+    let max_age: Counts = expected
+        .iter()
+        .map(|(direction, n)| (format!("{direction}/max_age"), *n))
+        .collect();
+    same(
+        job,
+        "unfinished calls by direction/reason",
+        &unfinished,
+        &max_age,
+    );
+    // The simulator's own account: its calls active at the end of the run
+    // are the lost ones, which have expired since.
+    let at_end = summary.counts("active_at_end");
+    same(
+        job,
+        "calls active at the end of the run (simulator)",
+        &at_end,
+        &expected,
+    );
+    let active = api
+        .by_labels(
+            &format!("signalwire_calls_active{{job=\"{job}\"}}"),
+            &["direction"],
+        )
+        .await;
+    same(job, "calls active after max-age", &active, &Counts::new());
+}
+
+/// Every rule, once evaluated since the traffic without error.
+async fn rules_are_healthy(api: &Api) -> Vec<Value> {
+    let traffic_done = Instant::now();
+    loop {
+        let data = api.get("/api/v1/rules").await;
+        let rules: Vec<Value> = data["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["rules"].as_array().unwrap().clone())
+            .collect();
+        let unhealthy: Vec<&Value> = rules
+            .iter()
+            .filter(|r| r["health"] != "ok" || !r["lastError"].as_str().unwrap_or("").is_empty())
+            .collect();
+        if traffic_done.elapsed() > Duration::from_secs(3) && unhealthy.is_empty() {
+            show(&format!("{} rules healthy", rules.len()));
+            return rules;
+        }
+        assert!(
+            traffic_done.elapsed() < Duration::from_secs(30),
+            "rules not healthy: {unhealthy:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Every recording rule has a value for `job` (each rule keeps the label).
+async fn recording_rules_without_data(api: &Api, rules: &[Value], job: &str) -> Vec<String> {
+    let mut empty = Vec::new();
+    let mut recorded = 0;
+    for rule in rules.iter().filter(|r| r["type"] == "recording") {
+        let name = rule["name"].as_str().unwrap();
+        recorded += 1;
+        if api
+            .query(&format!("{name}{{job=\"{job}\"}}"))
+            .await
+            .is_empty()
+        {
+            empty.push(format!("recording rule {name} for job {job}"));
+        }
+    }
+    show(&format!("{job}: {recorded} recording rules queried"));
+    empty
+}
+
+/// The alerts active now: (alertname, job, state).
+async fn active_alerts(api: &Api) -> Vec<(String, String, String)> {
+    let alerts = api.get("/api/v1/alerts").await;
+    let label = |a: &Value, l: &str| a["labels"][l].as_str().unwrap_or("").to_owned();
+    alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                label(a, "alertname"),
+                label(a, "job"),
+                a["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn is_active(alerts: &[(String, String, String)], name: &str, job: &str) -> bool {
+    alerts.iter().any(|(n, j, _)| n == name && j == job)
+}
+
+/// Degraded traffic puts the low-MOS alert of the normal job into pending
+/// (its `for` keeps it from firing within a test's time); no exporter or
+/// webhook alert; no callbacks missing in the normal job.
+async fn only_the_expected_alerts_are_active(api: &Api) {
+    let alerts = active_alerts(api).await;
+    show(&format!("active alerts (name, job, state): {alerts:?}"));
+    assert!(
+        is_active(&alerts, "SignalWireLowMOS", JOB),
+        "active alerts: {alerts:?}"
+    );
+    for (name, _, _) in &alerts {
+        assert!(
+            name != "SignalWireExporterDown" && name != "SignalWireWebhookRejections",
+            "active alerts: {alerts:?}"
+        );
+    }
+    assert!(
+        !is_active(&alerts, "SignalWireCallbacksMissing", JOB),
+        "active alerts: {alerts:?}"
+    );
+}
+
+/// Lost terminal callbacks put `SignalWireCallbacksMissing` of their job
+/// into pending (its `for: 15m` keeps it from firing), and the normal job
+/// stays quiet.
+async fn callbacks_missing_goes_pending_for_the_lost_job_only(api: &Api) {
+    wait_for(
+        "SignalWireCallbacksMissing",
+        Duration::from_secs(30),
+        || async {
+            is_active(
+                &active_alerts(api).await,
+                "SignalWireCallbacksMissing",
+                LOST_JOB,
+            )
+        },
+    )
+    .await;
+    for job in [LOST_JOB, JOB] {
+        let ratio = api
+            .scalar(&format!(
+                "signalwire:calls_unfinished_max_age_ratio:rate1h{{job=\"{job}\"}}"
+            ))
+            .await;
+        let volume = api
+            .scalar(&format!(
+                "signalwire:calls_ended_or_unfinished:increase1h{{job=\"{job}\"}}"
+            ))
+            .await;
+        show(&format!(
+            "{job}: unfinished share {ratio:?} of {volume:?} calls ended or unfinished"
+        ));
+    }
+    let alerts = active_alerts(api).await;
+    let missing: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.0 == "SignalWireCallbacksMissing")
+        .collect();
+    show(&format!(
+        "SignalWireCallbacksMissing (name, job, state): {missing:?}"
+    ));
+    assert!(
+        !is_active(&alerts, "SignalWireCallbacksMissing", JOB),
+        "active alerts: {alerts:?}"
+    );
+}
+
 /// The dashboard's PromQL expressions, with Grafana's variables substituted
-/// as a user's "All" selection would: `$job` becomes the one job Prometheus
-/// scrapes the exporter under.
+/// as a user's "All" selection would, with `$job` the normal job.
 fn dashboard_expressions() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(repo("dashboards")).unwrap() {
@@ -122,10 +681,8 @@ fn dashboard_expressions() -> Vec<(String, String)> {
             for panel in panels.as_array().into_iter().flatten() {
                 for target in panel["targets"].as_array().into_iter().flatten() {
                     if let Some(expr) = target["expr"].as_str() {
-                        out.push((
-                            panel["title"].as_str().unwrap_or("?").to_owned(),
-                            expr.to_owned(),
-                        ));
+                        let title = panel["title"].as_str().unwrap_or("?");
+                        out.push((title.to_owned(), expr.to_owned()));
                     }
                 }
                 walk(&panel["panels"], out);
@@ -134,324 +691,82 @@ fn dashboard_expressions() -> Vec<(String, String)> {
         walk(&dashboard["panels"], &mut out);
     }
     out.into_iter()
-        .map(|(title, expr)| {
-            let mut e = expr;
-            for (var, value) in [
-                ("${job}", JOB),
-                ("$job", JOB),
-                ("${status}", ".*"),
-                ("$status", ".*"),
-                ("${direction}", ".*"),
-                ("$direction", ".*"),
-                ("${__rate_interval}", "1m"),
-                ("$__rate_interval", "1m"),
-                ("${__interval}", "1m"),
-                ("$__interval", "1m"),
-                ("${__range}", "1m"),
-                ("$__range", "1m"),
-            ] {
-                e = e.replace(var, value);
-            }
-            assert!(!e.contains('$'), "unsubstituted variable in {title}: {e}");
-            (title, e)
-        })
+        .map(|(title, expr)| (title.clone(), substitute_variables(&title, expr)))
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs prometheus and promtool on PATH; bash .ci/test runs it"]
-async fn prometheus_scrapes_rules_evaluate_and_dashboard_queries_return_data() {
-    let prometheus = tool("prometheus");
-    let promtool = tool("promtool");
-    let dir = std::env::temp_dir().join(format!("swx-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-
-    // The exporter, as users run it.
-    let exporter_port = free_port();
-    let exporter_addr = format!("127.0.0.1:{exporter_port}");
-    let _exporter = Guard(
-        Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"))
-            .args([
-                "--web.listen-address",
-                &exporter_addr,
-                "--signalwire.signing-key",
-                KEY,
-                "--log.level",
-                "warn",
-            ])
-            .spawn()
-            .unwrap(),
-    );
-    let client = reqwest::Client::new();
-    wait_for("the exporter", Duration::from_secs(20), || {
-        let c = client.clone();
-        let url = format!("http://{exporter_addr}/healthz");
-        async move { c.get(url).send().await.is_ok_and(|r| r.status() == 200) }
-    })
-    .await;
-
-    // A real Prometheus with the shipped rules, scraping every second.
-    let prom_port = free_port();
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {rules}/*.yml\nscrape_configs:\n  - job_name: {JOB}\n    static_configs:\n      - targets: ['{exporter_addr}']\n",
-            rules = repo("prometheus/rules").display()
-        ),
-    )
-    .unwrap();
-    let _prometheus = Guard(
-        Command::new(&prometheus)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let api = Api {
-        client: client.clone(),
-        base: format!("http://127.0.0.1:{prom_port}"),
-    };
-    wait_for("Prometheus to be ready", Duration::from_secs(30), || {
-        let c = client.clone();
-        let url = format!("{}/-/ready", api.base);
-        async move { c.get(url).send().await.is_ok_and(|r| r.status() == 200) }
-    })
-    .await;
-    // One scrape before traffic, so rates have a starting point.
-    wait_for("the first scrape", Duration::from_secs(30), || async {
-        api.scalar(&format!("up{{job=\"{JOB}\"}}")).await == Some(1.0)
-    })
-    .await;
-
-    // Degraded traffic: a quarter of the answered calls sound poor.
-    let sim = Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"))
-        .args([
-            "simulate",
-            "--target",
-            &format!("http://{exporter_addr}/status-callback"),
-            "--signing-key",
-            KEY,
-            "--calls",
-            "400",
-            "--rate",
-            "100",
-            "--profile",
-            "degraded",
-            "--seed",
-            SEED,
-            "--log.level",
-            "warn",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        sim.status.success(),
-        "simulate failed: {}",
-        String::from_utf8_lossy(&sim.stderr)
-    );
-    let summary: Value =
-        serde_json::from_slice(&sim.stdout).expect("simulate prints one JSON summary");
-    let n = |key: &str| {
-        summary[key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("summary lacks {key}: {summary}"))
-    };
-    assert_eq!(n("non_2xx"), 0.0);
-    assert_eq!(n("errors"), 0.0);
-    let events: BTreeMap<String, f64> = summary["events"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
-        .collect();
-    let total_events: f64 = events.values().sum();
-
-    // Prometheus has the scrape taken after the last callback.
-    wait_for(
-        "the scrape after the traffic",
-        Duration::from_secs(30),
-        || async { api.scalar("sum(signalwire_call_events_total)").await == Some(total_events) },
-    )
-    .await;
-
-    // Scraped counts equal what the simulator sent.
-    for (key, expected) in &events {
-        let (status, direction) = key.split_once('/').unwrap();
-        let got = api
-            .scalar(&format!(
-                "signalwire_call_events_total{{status=\"{status}\",direction=\"{direction}\"}}"
-            ))
-            .await;
-        assert_eq!(got, Some(*expected), "{key}");
-    }
-    assert_eq!(
-        api.scalar("sum(signalwire_audio_in_packets_total)").await,
-        Some(n("audio_in_packets"))
-    );
-    assert_eq!(
-        api.scalar("sum(signalwire_audio_in_skipped_packets_total)")
-            .await,
-        Some(n("audio_in_skipped_packets"))
-    );
-    assert_eq!(
-        api.scalar("sum(signalwire_audio_in_mos_count)").await,
-        Some(n("mos_observations"))
-    );
-    assert_eq!(
-        api.scalar("sum(signalwire_audio_in_mos_bucket{le=\"3.5\"})")
-            .await,
-        Some(n("mos_at_or_below_3_5"))
-    );
-    assert_eq!(
-        api.scalar("signalwire_exporter_webhooks_total{outcome=\"duplicate\"}")
-            .await,
-        Some(n("duplicates"))
-    );
-    assert_eq!(
-        api.scalar("signalwire_exporter_webhooks_total{outcome=\"accepted\"}")
-            .await,
-        Some(n("deliveries") - n("duplicates"))
-    );
-    for (code, expected) in summary["sip_responses"].as_object().unwrap() {
-        let got = api
-            .scalar(&format!(
-                "sum(signalwire_sip_responses_total{{code=\"{code}\"}})"
-            ))
-            .await;
-        assert_eq!(got, Some(expected.as_f64().unwrap()), "SIP {code}");
-    }
-
-    // Every rule has been evaluated since the traffic, without error.
-    let traffic_done = Instant::now();
-    let rules = loop {
-        let data = api.get("/api/v1/rules").await;
-        let rules: Vec<Value> = data["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|g| g["rules"].as_array().unwrap().clone())
-            .collect();
-        let unhealthy: Vec<&Value> = rules.iter().filter(|r| r["health"] != "ok").collect();
-        if traffic_done.elapsed() > Duration::from_secs(3) && unhealthy.is_empty() {
-            break rules;
-        }
-        assert!(
-            traffic_done.elapsed() < Duration::from_secs(30),
-            "rules not healthy: {unhealthy:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    let alert_names: Vec<&str> = rules
-        .iter()
-        .filter(|r| r["type"] == "alerting")
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    for name in [
-        "SignalWireLowMOS",
-        "SignalWireHighPacketLoss",
-        "SignalWireCallFailureRateHigh",
-        "SignalWireWebhookRejections",
-        "SignalWireExporterDown",
+fn substitute_variables(title: &str, mut expr: String) -> String {
+    for (var, value) in [
+        ("${job}", JOB),
+        ("$job", JOB),
+        ("${status}", ".*"),
+        ("$status", ".*"),
+        ("${direction}", ".*"),
+        ("$direction", ".*"),
+        ("${__rate_interval}", "1m"),
+        ("$__rate_interval", "1m"),
+        ("${__interval}", "1m"),
+        ("$__interval", "1m"),
+        ("${__range}", "1m"),
+        ("$__range", "1m"),
     ] {
-        assert!(
-            alert_names.contains(&name),
-            "alert {name} missing: {alert_names:?}"
-        );
+        expr = expr.replace(var, value);
     }
-    let mut empty = Vec::new();
-    for rule in &rules {
-        assert_eq!(rule["health"], "ok", "{rule}");
-        assert!(
-            rule["lastError"].as_str().unwrap_or("").is_empty(),
-            "{rule}"
-        );
-        if rule["type"] == "recording" {
-            let name = rule["name"].as_str().unwrap();
-            if api.query(name).await.is_empty() {
-                empty.push(format!("recording rule {name}"));
-            }
-        }
-    }
-
-    // Degraded traffic puts the low-MOS alert into pending (its `for` keeps
-    // it from firing within a test's time), and a healthy exporter is up.
-    let alerts = api.get("/api/v1/alerts").await;
-    let active: Vec<(String, String)> = alerts["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["labels"]["alertname"].as_str().unwrap().to_owned(),
-                a["state"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
     assert!(
-        active.iter().any(|(name, _)| name == "SignalWireLowMOS"),
-        "active alerts: {active:?}"
+        !expr.contains('$'),
+        "unsubstituted variable in {title}: {expr}"
     );
-    assert!(
-        !active
-            .iter()
-            .any(|(name, _)| name == "SignalWireExporterDown"
-                || name == "SignalWireWebhookRejections"),
-        "active alerts: {active:?}"
-    );
+    expr
+}
 
-    // Every dashboard query parses and returns data.
+/// Every dashboard query parses and returns data for the normal job.
+async fn dashboard_queries_without_data(api: &Api) -> Vec<String> {
     let dashboard = dashboard_expressions();
     assert!(
         dashboard.len() >= 20,
         "only {} dashboard expressions",
         dashboard.len()
     );
+    let mut empty = Vec::new();
     for (title, expr) in &dashboard {
         if api.query(expr).await.is_empty() {
             empty.push(format!("dashboard panel {title:?}: {expr}"));
         }
     }
-    // The variables: the job found by the exporter's build info, then the
-    // label values within it.
+    show(&format!(
+        "{JOB}: {} dashboard expressions queried",
+        dashboard.len()
+    ));
+    empty
+}
+
+/// The variables: the jobs found by the exporter's build info, then the
+/// label values within the normal job.
+async fn dashboard_variables_find_the_jobs_and_labels(api: &Api) {
     let jobs = api
         .get("/api/v1/label/job/values?match[]=signalwire_exporter_build_info")
         .await;
-    assert_eq!(jobs, serde_json::json!([JOB]), "variable job");
+    let mut both = [JOB, LOST_JOB];
+    both.sort_unstable();
+    assert_eq!(jobs, serde_json::json!(both), "variable job");
     for label in ["status", "direction"] {
+        let m = format!("signalwire_call_events_total{{job=\"{JOB}\"}}");
+        let m = percent_encoding::utf8_percent_encode(&m, percent_encoding::NON_ALPHANUMERIC);
         let values = api
-            .get(&format!(
-                "/api/v1/label/{label}/values?match[]=signalwire_call_events_total"
-            ))
+            .get(&format!("/api/v1/label/{label}/values?match[]={m}"))
             .await;
         assert!(
             values.as_array().is_some_and(|v| v.len() >= 3),
             "variable {label}: {values}"
         );
     }
-    assert!(
-        empty.is_empty(),
-        "queries without data:\n{}",
-        empty.join("\n")
-    );
+}
 
-    // promtool's linter on a real scrape.
-    let scrape = client
-        .get(format!("http://{exporter_addr}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let mut check = Command::new(&promtool)
+/// promtool's linter on a real scrape.
+async fn promtool_finds_nothing_to_complain_about(client: &reqwest::Client, exporter: &Exporter) {
+    let url = format!("http://{}/metrics", exporter.addr);
+    let scrape = client.get(url).send().await.unwrap().bytes().await.unwrap();
+    let mut check = Command::new(tool("promtool"))
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -469,6 +784,95 @@ async fn prometheus_scrapes_rules_evaluate_and_dashboard_queries_return_data() {
         out.status.success() && complaints.trim().is_empty(),
         "promtool check metrics: {complaints}"
     );
+    show("promtool check metrics: clean");
+}
+
+/// The normal exporter, the one whose terminal callbacks get lost, and a
+/// Prometheus scraping both (each once before traffic).
+struct Setup {
+    exporter: Exporter,
+    lost: Exporter,
+    _prometheus: Guard,
+    api: Api,
+}
+
+async fn start_exporters_and_prometheus(dir: &Path, client: &reqwest::Client) -> Setup {
+    let exporter = spawn_exporter(&[]);
+    let lost = spawn_exporter(&["--calls.max-age", MAX_AGE]);
+    for e in [&exporter, &lost] {
+        let url = format!("http://{}/healthz", e.addr);
+        wait_for_ok(client, "the exporter", url).await;
+    }
+    let jobs = [
+        (JOB, exporter.addr.as_str()),
+        (LOST_JOB, lost.addr.as_str()),
+    ];
+    let (prometheus, api) = start_prometheus(dir, client, &jobs).await;
+    Setup {
+        exporter,
+        lost,
+        _prometheus: prometheus,
+        api,
+    }
+}
+
+/// Both runs at once. Degraded traffic: a quarter of the answered calls
+/// sound poor. Lost: 30% of terminal callbacks never sent, 400 calls for the
+/// alert's minimum volume (100 ended or unfinished).
+fn simulate_both(setup: &Setup) -> (Summary, Summary) {
+    let degraded = ["--calls", "400", "--profile", "degraded", "--seed", SEED];
+    let lossy = [
+        "--calls",
+        "400",
+        "--lose-terminal-ratio",
+        "0.3",
+        "--seed",
+        LOST_SEED,
+    ];
+    let degraded = spawn_simulation(&setup.exporter, &degraded);
+    let lossy = spawn_simulation(&setup.lost, &lossy);
+    (summary_of(degraded, JOB), summary_of(lossy, LOST_JOB))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs prometheus and promtool on PATH; bash .ci/test runs it"]
+async fn prometheus_sees_what_the_simulator_sent_and_rules_alerts_and_dashboard_work() {
+    let started = Instant::now();
+    tool("promtool");
+    let dir = std::env::temp_dir().join(format!("swx-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = reqwest::Client::new();
+    let setup = start_exporters_and_prometheus(&dir, &client).await;
+    let api = &setup.api;
+    let (summary, lost_summary) = simulate_both(&setup);
+
+    wait_for_scrape_of(api, JOB, &summary).await;
+    scraped_events_equal_the_summary(api, JOB, &summary).await;
+    scraped_totals_equal_the_summary(api, JOB, &summary).await;
+    scraped_call_series_equal_the_summary(api, JOB, &summary).await;
+    no_call_is_left_unfinished(api, JOB, &summary).await;
+
+    lost_calls_become_unfinished(api, LOST_JOB, &lost_summary).await;
+    scraped_events_equal_the_summary(api, LOST_JOB, &lost_summary).await;
+    scraped_totals_equal_the_summary(api, LOST_JOB, &lost_summary).await;
+    scraped_call_series_equal_the_summary(api, LOST_JOB, &lost_summary).await;
+
+    let rules = rules_are_healthy(api).await;
+    let mut empty = recording_rules_without_data(api, &rules, JOB).await;
+    only_the_expected_alerts_are_active(api).await;
+    empty.extend(dashboard_queries_without_data(api).await);
+    dashboard_variables_find_the_jobs_and_labels(api).await;
+    assert!(
+        empty.is_empty(),
+        "queries without data:\n{}",
+        empty.join("\n")
+    );
+
+    callbacks_missing_goes_pending_for_the_lost_job_only(api).await;
+    only_the_expected_alerts_are_active(api).await;
+    promtool_finds_nothing_to_complain_about(&client, &setup.exporter).await;
 
     let _ = std::fs::remove_dir_all(&dir);
+    show(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
 }
