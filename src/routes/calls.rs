@@ -114,11 +114,14 @@ fn filters(query: &CallsQuery) -> CallsFilters {
     }
 }
 
-/// A listed call as the HTML pages show it.
+/// A listed call as the HTML pages show it: times to the millisecond, which
+/// a person reads; the JSON keeps the full precision.
 pub fn call_row(call: &RecentCall) -> CallRow {
     use time::format_description::well_known::Rfc3339;
+    let at = call.received_at;
+    let millis = at.replace_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000);
     CallRow {
-        received_at: call.received_at.format(&Rfc3339).unwrap_or_default(),
+        received_at: millis.unwrap_or(at).format(&Rfc3339).unwrap_or_default(),
         account_sid: Some(call.account_sid.clone()).filter(|s| !s.is_empty()),
         call_sid: call.call_sid.clone(),
         status: call.status.as_str().to_owned(),
@@ -164,5 +167,30 @@ mod tests {
         let e = parse(Some("format=xml"), &html).unwrap_err();
         assert_eq!(e, "format=\"xml\" is not one of html, json");
         assert!(parse(Some("format=html&format=json"), &html).is_err());
+    }
+
+    #[test]
+    fn the_html_row_shows_the_receipt_time_to_the_millisecond() {
+        use time::macros::datetime;
+        let call = RecentCall {
+            sequence: 1,
+            received_at: datetime!(2026-11-29 19:27:31.030192368 UTC),
+            account_sid: String::new(),
+            call_sid: "CA1".into(),
+            status: crate::domain::CallStatus::Busy,
+            direction: crate::domain::Direction::Inbound,
+            sip_result_code: Some(486),
+            duration_seconds: None,
+            mos: None,
+            packet_loss_ratio: None,
+            jitter_max_variance: None,
+            post_dial_delay_seconds: Some(3),
+            answer_delay_seconds: None,
+            issues: crate::calls::Issues::of(&[]),
+            numbers: None,
+        };
+        let row = call_row(&call);
+        assert_eq!(row.received_at, "2026-11-29T19:27:31.03Z");
+        assert_eq!(row.account_sid, None);
     }
 }
