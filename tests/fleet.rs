@@ -690,8 +690,8 @@ async fn round_robin_counts_retries_twice_and_splits_calls() {
     let split = routes.values().filter(|s| s.len() > 1).count();
     println!(
         "fleet round robin: {} calls, {sent} events sent once; {} counted ({} double-counted, \
-         of {} retries); {split} of {} calls split across replicas; {active} call-table entries left active; \
-         {} of {} delays lost",
+         of {} retries); {split} of {} calls split across replicas; {active} call-table \
+         entries left active; {} of {} delays lost",
         n(&summary, "calls"),
         counted,
         counted - sent,
