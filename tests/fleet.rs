@@ -179,7 +179,8 @@ struct Fleet {
 }
 
 impl Fleet {
-    async fn start(name: &str, routing: Routing, scrape_interval: &str) -> Fleet {
+    /// `flags` go to every replica.
+    async fn start(name: &str, routing: Routing, scrape_interval: &str, flags: &[&str]) -> Fleet {
         let dir = std::env::temp_dir().join(format!("swx-fleet-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -193,7 +194,7 @@ impl Fleet {
         let replicas: Vec<(String, Option<Guard>)> = (0..3)
             .map(|_| {
                 let addr = format!("127.0.0.1:{}", free_port());
-                let child = spawn_replica(&addr, &external);
+                let child = spawn_replica(&addr, &external, flags);
                 (addr, Some(child))
             })
             .collect();
@@ -257,7 +258,7 @@ impl Drop for Fleet {
     }
 }
 
-fn spawn_replica(addr: &str, external: &str) -> Guard {
+fn spawn_replica(addr: &str, external: &str, flags: &[&str]) -> Guard {
     let child = Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"))
         .args([
             "--web.listen-address",
@@ -266,6 +267,7 @@ fn spawn_replica(addr: &str, external: &str) -> Guard {
             KEY,
         ])
         .args(["--web.external-url", external, "--log.level", "warn"])
+        .args(flags)
         .spawn()
         .unwrap();
     Guard(child)
@@ -540,7 +542,7 @@ async fn shares(api: &Api) -> Vec<f64> {
 #[ignore = "needs haproxy and prometheus on PATH; bash .ci/test runs it"]
 async fn routed_by_callsid_the_fleet_sums_to_exactly_what_the_simulator_sent() {
     let _serial = SERIAL.lock().await;
-    let fleet = Fleet::start("hash", Routing::ByCallSid, "1s").await;
+    let fleet = Fleet::start("hash", Routing::ByCallSid, "1s", &[]).await;
     let output = simulate(&fleet.target, 3000, 100_000).output().unwrap();
     let summary = summary_of(&output);
     assert!(output.status.success(), "simulate: {summary}");
@@ -630,11 +632,7 @@ async fn get_and_json_callbacks_are_routed_by_callsid(fleet: &Fleet) {
     let answers = "signalwire_call_answer_delay_seconds_count";
     let (pdd_before, answer_before) = (fleet.api.sum(delays).await, fleet.api.sum(answers).await);
     let sids: Vec<String> = (0..12).map(|i| format!("CAfleet{i:02}")).collect();
-    for (i, sid) in sids.iter().enumerate() {
-        for pairs in own_call(sid) {
-            send_own(fleet, &pairs, i % 2 == 0).await;
-        }
-    }
+    send_own_calls(fleet, &sids, 0..4).await;
     let routes = routes(&fleet.haproxy_log(), "exporters");
     let servers: BTreeSet<&String> = sids.iter().flat_map(|s| &routes[s]).collect();
     for sid in &sids {
@@ -669,7 +667,10 @@ fn summary_delays(summary: &Value) -> f64 {
 #[ignore = "needs haproxy and prometheus on PATH; bash .ci/test runs it"]
 async fn round_robin_counts_retries_twice_and_splits_calls() {
     let _serial = SERIAL.lock().await;
-    let fleet = Fleet::start("rr", Routing::RoundRobin, "1s").await;
+    // Calls left active age out 10 s after their first event: the run takes
+    // less, and then the unfinished figure follows.
+    let max_age = ["--calls.max-age", "10s"];
+    let fleet = Fleet::start("rr", Routing::RoundRobin, "1s", &max_age).await;
     let output = simulate(&fleet.target, 3000, 100_000).output().unwrap();
     let summary = summary_of(&output);
     assert!(output.status.success(), "simulate: {summary}");
@@ -685,13 +686,22 @@ async fn round_robin_counts_retries_twice_and_splits_calls() {
             .api
             .sum("signalwire_call_answer_delay_seconds_count")
             .await;
-    let active = fleet.api.sum("signalwire_calls_active").await;
+    // On a slow machine the first calls may have aged out already.
+    let active = fleet.api.sum("signalwire_calls_active").await
+        + fleet.api.sum("signalwire_calls_unfinished_total").await;
     let routes = routes(&fleet.haproxy_log(), "round-robin");
     let split = routes.values().filter(|s| s.len() > 1).count();
+    wait_for(
+        "split calls to age out",
+        Duration::from_secs(60),
+        || async { fleet.api.sum("signalwire_calls_active").await == 0.0 },
+    )
+    .await;
+    let unfinished = fleet.api.sum("signalwire_calls_unfinished_total").await;
     println!(
         "fleet round robin: {} calls, {sent} events sent once; {} counted ({} double-counted, \
          of {} retries); {split} of {} calls split across replicas; {active} call-table \
-         entries left active; {} of {} delays lost",
+         entries left active, then {unfinished} unfinished; {} of {} delays lost",
         n(&summary, "calls"),
         counted,
         counted - sent,
@@ -787,38 +797,32 @@ type Sim = tokio::task::JoinHandle<std::io::Result<std::process::Output>>;
 #[ignore = "needs haproxy and prometheus on PATH; bash .ci/test runs it"]
 async fn a_replica_killed_mid_run_costs_at_most_one_scrape_of_its_traffic() {
     let _serial = SERIAL.lock().await;
-    let mut fleet = Fleet::start("kill", Routing::ByCallSid, "2s").await;
+    let mut fleet = Fleet::start("kill", Routing::ByCallSid, "2s", &[]).await;
     let child = simulate(&fleet.target, 2500, 250).spawn().unwrap();
     let run_started = Instant::now();
     let sim: Sim = tokio::task::spawn_blocking(move || child.wait_with_output());
     tokio::time::sleep(Duration::from_secs(4)).await;
+    let probes: Vec<String> = (0..30).map(|i| format!("CAprobe{i:02}")).collect();
+    send_own_calls(&fleet, &probes, 0..2).await;
 
     let (victim_addr, victim) = (fleet.replicas[1].0.clone(), fleet.replicas[1].1.take());
     drop(victim); // SIGKILL, and reaped.
     let killed_at = Instant::now();
     let takeover = watch_takeover(&fleet, "exporters/replica-2", killed_at, &sim).await;
     let output = sim.await.unwrap().unwrap();
+    send_own_calls(&fleet, &probes, 2..4).await;
     let summary = summary_of(&output);
-    let answered_2xx = n(&summary, "deliveries") - n(&summary, "non_2xx") - n(&summary, "errors");
+    // The probes' four callbacks each were answered 204 (send_own asserts it).
+    let answered_2xx = n(&summary, "deliveries") - n(&summary, "non_2xx") - n(&summary, "errors")
+        + 4.0 * probes.len() as f64;
 
-    let mut survivors = 0.0;
-    for (addr, _) in fleet.replicas.iter().filter(|(_, g)| g.is_some()) {
-        survivors += answered_by(&fleet.client, addr).await;
-    }
-    let others = ANSWERED.replace('}', &format!(",instance!=\"{victim_addr}\"}}"));
-    settle_on(&fleet.api, &others, survivors).await;
-    let mine = ANSWERED.replace('}', &format!(",instance=\"{victim_addr}\"}}"));
-    let victim_scraped = fleet.api.sum(&format!("max_over_time({mine}[10m])")).await;
     let run = run_started.elapsed().as_secs() + 5;
-    let increase = fleet
-        .api
-        .sum(&format!("increase({ANSWERED}[{run}s])"))
-        .await;
-    let fleet_total = survivors + victim_scraped;
+    let (fleet_total, increase) = counted_by_fleet(&fleet, &victim_addr, run).await;
     let gap = answered_2xx - fleet_total;
     let one_scrape = most_in_one_scrape(&fleet.api, &victim_addr).await;
     println!(
-        "fleet kill: simulator 2xx {answered_2xx}, failed {} + {} errors; fleet counted \
+        "fleet kill: 2xx answers {answered_2xx} (simulator and probes), simulator failed {} + {} \
+         errors; fleet counted \
          {fleet_total} (increase() over {run}s says {increase:.0}); gap {gap}, bound {} \
          (replica's most in one 2 s scrape {one_scrape} + {CONCURRENCY} in flight); DOWN after \
          {:.2?} (bound inter 1 s x fall 2 + 1 s = 3 s); last attempt on it after {:.2?}; \
@@ -830,6 +834,7 @@ async fn a_replica_killed_mid_run_costs_at_most_one_scrape_of_its_traffic() {
         takeover.last_attempt_after,
         takeover.survivors_requests,
     );
+    only_the_killed_replicas_calls_moved(&fleet, &probes);
     assert!(
         takeover.down_after.is_some(),
         "HAProxy never marked the replica DOWN"
@@ -852,4 +857,55 @@ async fn settle_on(api: &Api, expr: &str, expected: f64) {
         || async { api.sum(expr).await == expected },
     )
     .await;
+}
+
+/// Events `events` (of initiated, ringing, in-progress, completed) of each
+/// call, as JSON and GET in turn.
+async fn send_own_calls(fleet: &Fleet, sids: &[String], events: std::ops::Range<usize>) {
+    for (i, sid) in sids.iter().enumerate() {
+        for pairs in &own_call(sid)[events.clone()] {
+            send_own(fleet, pairs, i % 2 == 0).await;
+        }
+    }
+}
+
+/// Calls that began before the kill and ended after it: those on replica-2
+/// moved, every other one stayed where it was (consistent hashing).
+fn only_the_killed_replicas_calls_moved(fleet: &Fleet, probes: &[String]) {
+    let routes = routes(&fleet.haproxy_log(), "exporters");
+    let mut moved = 0;
+    for sid in probes {
+        let servers = &routes[sid];
+        if servers.contains("replica-2") {
+            assert_eq!(servers.len(), 2, "{sid} on {servers:?}");
+            moved += 1;
+        } else {
+            assert_eq!(servers.len(), 1, "{sid} on {servers:?}");
+        }
+    }
+    println!(
+        "fleet kill: of {} calls spanning the kill, {moved} were on replica-2 and moved, \
+         the rest stayed",
+        probes.len()
+    );
+    assert!(moved > 0 && moved < probes.len(), "probes all on one side");
+}
+
+/// What the fleet counted, 2xx answers: the survivors' final counts and the
+/// killed replica's last scrape (every replica started at 0); and, for
+/// comparison, Prometheus' `increase()` over the run, which extrapolates.
+async fn counted_by_fleet(fleet: &Fleet, victim_addr: &str, run: u64) -> (f64, f64) {
+    let mut survivors = 0.0;
+    for (addr, _) in fleet.replicas.iter().filter(|(_, g)| g.is_some()) {
+        survivors += answered_by(&fleet.client, addr).await;
+    }
+    let others = ANSWERED.replace('}', &format!(",instance!=\"{victim_addr}\"}}"));
+    settle_on(&fleet.api, &others, survivors).await;
+    let mine = ANSWERED.replace('}', &format!(",instance=\"{victim_addr}\"}}"));
+    let victim_scraped = fleet.api.sum(&format!("max_over_time({mine}[10m])")).await;
+    let increase = fleet
+        .api
+        .sum(&format!("increase({ANSWERED}[{run}s])"))
+        .await;
+    (survivors + victim_scraped, increase)
 }
