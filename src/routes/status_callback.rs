@@ -263,21 +263,31 @@ impl Rejection {
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Rejection::MethodNotAllowed => f.write_str("method not allowed: use POST (form or JSON) or GET"),
+        let fixed = match self {
+            Rejection::MethodNotAllowed => "method not allowed: use POST (form or JSON) or GET",
             Rejection::UnsupportedMediaType => {
-                f.write_str("unsupported content type: use application/x-www-form-urlencoded or application/json")
+                "unsupported content type: \
+                 use application/x-www-form-urlencoded or application/json"
             }
-            Rejection::TooLarge(limit) => write!(f, "payload larger than {limit} bytes (--web.max-body-bytes)"),
-            Rejection::Timeout(t) => write!(f, "request body not received within {}", humantime::format_duration(*t)),
-            Rejection::UnreadableBody => f.write_str("request body could not be read"),
-            Rejection::Undecodable(e) => write!(f, "{e}"),
-            Rejection::MissingSignature => f.write_str("missing X-SignalWire-Signature header"),
+            Rejection::UnreadableBody => "request body could not be read",
+            Rejection::MissingSignature => "missing X-SignalWire-Signature header",
             Rejection::InvalidSignature => {
-                f.write_str("signature does not match: check the signing key and --web.external-url")
+                "signature does not match: check the signing key and --web.external-url"
             }
-            Rejection::BadEvent(e) => write!(f, "{e}"),
-        }
+            Rejection::TooLarge(limit) => {
+                return write!(
+                    f,
+                    "payload larger than {limit} bytes (--web.max-body-bytes)"
+                )
+            }
+            Rejection::Timeout(t) => {
+                let t = humantime::format_duration(*t);
+                return write!(f, "request body not received within {t}");
+            }
+            Rejection::Undecodable(e) => return write!(f, "{e}"),
+            Rejection::BadEvent(e) => return write!(f, "{e}"),
+        };
+        f.write_str(fixed)
     }
 }
 
