@@ -2,18 +2,28 @@
 //! `support/` is compiled once: the server on loopback (in-process or the
 //! real binary), a real HTTP client, exact values read back from /metrics.
 //! `cargo test --test api abuse::` runs one module.
+//!
+//! The tests that need outside programs (Prometheus, HAProxy, Chromium) are
+//! `#[ignore]`d, run with `-- --ignored`, and take `support::exclusive()`
+//! first so that they run one at a time; the others run in parallel.
 
 mod support;
 
 mod abuse;
 mod bad_input;
 mod calls;
+mod cli;
 mod concurrency;
 mod dedupe;
 mod endpoints;
+mod exposition;
 mod exposure;
 mod faults;
+mod fleet;
+mod prometheus_e2e;
 mod properties;
 mod recording;
 mod signatures;
 mod simulate;
+mod status_page_browser;
+mod tls;

@@ -1,6 +1,8 @@
 //! The one test kit, compiled once for every test module: the exporter on
 //! loopback (in-process or the real binary), callbacks and their signatures,
-//! a parser of the exposition, raw TCP, and soft assertions for tables.
+//! a parser of the exposition, raw TCP, soft assertions for tables, and the
+//! child processes of the heavy tests (Prometheus and its API, HAProxy,
+//! Chromium) with the lock that runs them one at a time.
 //!
 //! Every path into the library goes through the re-exports below, so a
 //! module that moves in the library is fixed here, once.
@@ -9,6 +11,7 @@ mod app;
 mod callback;
 mod checklist;
 mod process;
+mod prometheus;
 mod raw;
 mod scrape;
 mod signed;
@@ -17,6 +20,7 @@ pub use app::*;
 pub use callback::*;
 pub use checklist::*;
 pub use process::*;
+pub use prometheus::*;
 pub use raw::*;
 pub use scrape::*;
 pub use signed::*;
@@ -26,6 +30,10 @@ pub use signalwire_exporter::dedupe::Dedupe;
 pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent};
 pub use signalwire_exporter::recorder::Recorder;
 pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;
+pub use signalwire_exporter::routes::status_page::{
+    render_calls_page, render_status_page, CallRow, CallsFilters, IssueCounts, Links,
+    QualityThresholds, StatusSnapshot,
+};
 pub use signalwire_exporter::routes::{router, AppState};
 pub use signalwire_exporter::signature::{SignedUrl, SigningKey};
 pub use signalwire_exporter::simulate::{

@@ -1,9 +1,63 @@
-//! The real binary as a child process, for what only a process shows:
-//! signals, exit codes, file descriptor limits.
+//! Child processes: the real binary, for what only a process shows
+//! (signals, exit codes, file descriptor limits), and the tools the heavy
+//! tests run beside it (Prometheus, HAProxy, Chromium), each killed when
+//! its test ends; and the lock those heavy tests take to run one at a time.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
+
+use tokio::sync::{Mutex, MutexGuard};
+
+/// Held by every test that starts Prometheus, HAProxy, several exporters or
+/// Chromium: they share two cores and some of them measure, so they run one
+/// at a time while plain tests keep running in parallel.
+static EXCLUSIVE: Mutex<()> = Mutex::const_new(());
+
+/// Waits until no other heavy test runs; the turn lasts as long as the guard.
+pub async fn exclusive() -> MutexGuard<'static, ()> {
+    EXCLUSIVE.lock().await
+}
+
+/// [`exclusive`] for a test without a runtime.
+pub fn exclusive_blocking() -> MutexGuard<'static, ()> {
+    EXCLUSIVE.blocking_lock()
+}
+
+/// Kills a child process when the test ends, however it ends.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An external tool, from PATH or /usr/sbin (where Debian puts haproxy); a
+/// missing one fails the test naming the Debian package to install.
+pub fn tool(name: &str) -> PathBuf {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file());
+    let package = if name == "promtool" {
+        "prometheus"
+    } else {
+        name
+    };
+    found.unwrap_or_else(|| {
+        panic!("{name} not found: install Debian's {package} package (bash .ci/test does)")
+    })
+}
+
+/// A file of this repository (rules, dashboards, haproxy.cfg, golden files).
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
 
 /// A loopback port free at the time of asking.
 pub fn free_port() -> u16 {

@@ -17,18 +17,14 @@
 //! file and review its diff:
 //!
 //! ```text
-//! UPDATE_GOLDEN=1 cargo test --test exposition
+//! UPDATE_GOLDEN=1 cargo test --test api exposition::
 //! git diff tests/golden/exposition.txt
 //! ```
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use signalwire_exporter::configuration::Settings;
-use signalwire_exporter::domain::Params;
-use signalwire_exporter::signature::SigningKey;
-use signalwire_exporter::simulate::{self, Profile, SimConfig};
-use signalwire_exporter::startup::Application;
+use crate::support::{simulator, Application, Params, Profile, Settings, SigningKey, SimConfig};
 
 const KEY: &str = "PSK_golden_key";
 const DELAY: &str = "signalwire_webhook_delivery_delay_seconds";
@@ -280,7 +276,7 @@ async fn scrape_after_fixed_traffic() -> String {
     config.account_sid = Some("AC-golden-sim".into());
     let summary = tokio::time::timeout(
         Duration::from_secs(120),
-        simulate::run(config, std::future::pending()),
+        simulator::run(config, std::future::pending()),
     )
     .await
     .expect("150 calls within two minutes");

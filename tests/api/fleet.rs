@@ -12,19 +12,22 @@
 //!    interval plus the deliveries in flight.
 //!
 //! Ignored by a plain `cargo test`; `bash .ci/test` installs haproxy and
-//! prometheus and runs it. The tests run one at a time (they share two cores).
+//! prometheus and runs it. Each test takes `support::exclusive()` first, so they
+//! run one at a time, as every heavy test does (they share two cores).
 
 #![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use signalwire_exporter::configuration::SigningKey;
-use signalwire_exporter::domain::Params;
+
+use crate::support::{
+    answers_200, exclusive, free_port, repo, start_prometheus, tool, value, wait_for, Api, Guard,
+    Params, SigningKey,
+};
 
 const KEY: &str = "fleet-signing-key";
 const SEED: &str = "20261129";
@@ -34,109 +37,6 @@ const CONCURRENCY: f64 = 8.0;
 /// Delivered by both the accepted and the duplicate outcome: a 2xx answer.
 const ANSWERED: &str = r#"signalwire_exporter_webhooks_total{outcome=~"accepted|duplicate"}"#;
 const ANSWERED_OUTCOMES: [&str; 2] = ["accepted", "duplicate"];
-
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Kills a child process when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn tool(name: &str) -> PathBuf {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file());
-    found.unwrap_or_else(|| {
-        panic!("{name} not found: install Debian's haproxy and prometheus (bash .ci/test does)")
-    })
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn answers_200(client: &reqwest::Client, url: String) -> bool {
-    client
-        .get(url)
-        .send()
-        .await
-        .is_ok_and(|r| r.status() == 200)
-}
-
-/// Prometheus' HTTP API.
-struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn query(&self, expr: &str) -> Vec<Value> {
-        let q = percent_encoding::utf8_percent_encode(expr, percent_encoding::NON_ALPHANUMERIC);
-        let url = format!("{}/api/v1/query?query={q}", self.base);
-        let response = self.client.get(url).send().await.unwrap();
-        let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-        assert_eq!(body["status"], "success", "{expr}: {body}");
-        body["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The sum of an instant vector; 0 when it is empty.
-    async fn sum(&self, expr: &str) -> f64 {
-        let result = self.query(&format!("sum({expr})")).await;
-        result.first().map_or(0.0, |s| value(&s["value"][1]))
-    }
-
-    /// `sum by (labels)` as a map keyed by the label values joined with '/'.
-    async fn by(&self, expr: &str, labels: &[&str]) -> BTreeMap<String, f64> {
-        let by = labels.join(", ");
-        let result = self.query(&format!("sum by ({by}) ({expr})")).await;
-        let key = |s: &Value| {
-            let parts: Vec<&str> = labels
-                .iter()
-                .map(|l| s["metric"][*l].as_str().unwrap())
-                .collect();
-            parts.join("/")
-        };
-        result
-            .iter()
-            .map(|s| (key(s), value(&s["value"][1])))
-            .collect()
-    }
-}
-
-fn value(v: &Value) -> f64 {
-    v.as_str().unwrap().parse().unwrap()
-}
 
 /// How the test's HAProxy routes: the shipped backend, or round robin.
 #[derive(Clone, Copy, PartialEq)]
@@ -207,11 +107,9 @@ impl Fleet {
         let addrs: Vec<&str> = replicas.iter().map(|(a, _)| a.as_str()).collect();
         let haproxy = spawn_haproxy(&dir, &addrs, [hash_port, rr_port, stats_port]);
         let stats = format!("http://127.0.0.1:{stats_port}/");
-        let prometheus = spawn_prometheus(&dir, &addrs, scrape_interval);
-        let api = Api {
-            client: client.clone(),
-            base: format!("http://127.0.0.1:{}", prometheus.1),
-        };
+        let (prometheus, api) =
+            start_prometheus(&dir, &client, &scrape_config(&addrs, scrape_interval));
+        api.ready().await;
         let fleet = Fleet {
             dir,
             client,
@@ -220,7 +118,7 @@ impl Fleet {
             stats,
             api,
             _haproxy: haproxy,
-            _prometheus: prometheus.0,
+            _prometheus: prometheus,
         };
         fleet.wait_until_ready().await;
         fleet
@@ -298,28 +196,14 @@ fn spawn_haproxy(dir: &Path, replicas: &[&str], [hash, rr, stats]: [u16; 3]) -> 
     Guard(child)
 }
 
-fn spawn_prometheus(dir: &Path, replicas: &[&str], interval: &str) -> (Guard, u16) {
-    let port = free_port();
-    let config = dir.join("prometheus.yml");
+/// Prometheus scraping each replica as its own target of one job.
+fn scrape_config(replicas: &[&str], interval: &str) -> String {
     let targets: Vec<String> = replicas.iter().map(|a| format!("'{a}'")).collect();
-    let yaml = format!(
+    format!(
         "global:\n  scrape_interval: {interval}\nscrape_configs:\n  - job_name: {JOB}\n    \
          static_configs:\n      - targets: [{}]\n",
         targets.join(", ")
-    );
-    std::fs::write(&config, yaml).unwrap();
-    let child = Command::new(tool("prometheus"))
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
-        .spawn()
-        .unwrap();
-    (Guard(child), port)
+    )
 }
 
 /// One backend server's line of HAProxy's CSV statistics.
@@ -541,7 +425,7 @@ async fn shares(api: &Api) -> Vec<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs haproxy and prometheus on PATH; bash .ci/test runs it"]
 async fn routed_by_callsid_the_fleet_sums_to_exactly_what_the_simulator_sent() {
-    let _serial = SERIAL.lock().await;
+    let _turn = exclusive().await;
     let fleet = Fleet::start("hash", Routing::ByCallSid, "1s", &[]).await;
     let output = simulate(&fleet.target, 3000, 100_000).output().unwrap();
     let summary = summary_of(&output);
@@ -666,7 +550,7 @@ fn summary_delays(summary: &Value) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs haproxy and prometheus on PATH; bash .ci/test runs it"]
 async fn round_robin_counts_retries_twice_and_splits_calls() {
-    let _serial = SERIAL.lock().await;
+    let _turn = exclusive().await;
     // Calls left active age out 10 s after their first event: the run takes
     // less, and then the unfinished figure follows.
     let max_age = ["--calls.max-age", "10s"];
@@ -796,7 +680,7 @@ type Sim = tokio::task::JoinHandle<std::io::Result<std::process::Output>>;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs haproxy and prometheus on PATH; bash .ci/test runs it"]
 async fn a_replica_killed_mid_run_costs_at_most_one_scrape_of_its_traffic() {
-    let _serial = SERIAL.lock().await;
+    let _turn = exclusive().await;
     let mut fleet = Fleet::start("kill", Routing::ByCallSid, "2s", &[]).await;
     let child = simulate(&fleet.target, 2500, 250).spawn().unwrap();
     let run_started = Instant::now();

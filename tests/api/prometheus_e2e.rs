@@ -14,21 +14,23 @@
 //!
 //! Needs Debian's `prometheus` package (prometheus and promtool on PATH), so
 //! it is ignored by a plain `cargo test`: `bash .ci/test` installs the
-//! package and runs it with `cargo test --test prometheus_e2e -- --ignored`.
+//! package and runs it with `cargo test --test api -- --ignored`.
 //! Without the tools it fails, naming the package, rather than passing.
 //! The figures it checks go to stderr, past the test harness' capture, so
 //! CI logs show them.
 
-#![forbid(unsafe_code)]
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::support::{
+    exclusive, free_port, label_key, repo, start_prometheus, tool, wait_for, wait_for_ok, Api,
+    Guard,
+};
 
 const KEY: &str = "e2e-signing-key";
 const SEED: &str = "20261127";
@@ -47,121 +49,10 @@ const MAX_AGE: &str = "3s";
 /// float), zero counts left out.
 type Counts = BTreeMap<String, f64>;
 
-/// Kills a child process when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A figure for the CI log: straight to stderr, which the test harness does
 /// not capture (only `print!` and `eprint!` are).
 fn show(line: &str) {
     let _ = writeln!(std::io::stderr(), "prometheus_e2e: {line}");
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn tool(name: &str) -> PathBuf {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file());
-    found.unwrap_or_else(|| {
-        panic!("{name} not found on PATH: install Debian's prometheus package (bash .ci/test does)")
-    })
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-/// `le` values compared as numbers: "1", "1.0" and "+Inf"/"inf" alike.
-fn label_key(label: &str, value: &str) -> String {
-    match (label, value.parse::<f64>()) {
-        ("le", Ok(le)) => le.to_string(),
-        _ => value.to_owned(),
-    }
-}
-
-struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn get(&self, path_and_query: &str) -> Value {
-        let response = self
-            .client
-            .get(format!("{}{path_and_query}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-        assert!(status.is_success(), "{path_and_query}: {status} {body}");
-        assert_eq!(body["status"], "success", "{path_and_query}: {body}");
-        body["data"].clone()
-    }
-
-    /// An instant query's result vector.
-    async fn query(&self, expr: &str) -> Vec<Value> {
-        let q = percent_encoding::utf8_percent_encode(expr, percent_encoding::NON_ALPHANUMERIC);
-        let data = self.get(&format!("/api/v1/query?query={q}")).await;
-        data["result"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn scalar(&self, expr: &str) -> Option<f64> {
-        let result = self.query(expr).await;
-        result
-            .first()
-            .map(|s| s["value"][1].as_str().unwrap().parse().unwrap())
-    }
-
-    /// The non-zero values of `expr`, keyed by the values of `labels`.
-    async fn by_labels(&self, expr: &str, labels: &[&str]) -> Counts {
-        let mut out = Counts::new();
-        for series in self.query(expr).await {
-            let value: f64 = series["value"][1].as_str().unwrap().parse().unwrap();
-            let key: Vec<String> = labels
-                .iter()
-                .map(|l| label_key(l, series["metric"][*l].as_str().unwrap_or("")))
-                .collect();
-            *out.entry(key.join("/")).or_default() += value;
-        }
-        out.retain(|_, v| *v != 0.0);
-        out
-    }
-}
-
-async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn wait_for_ok(client: &reqwest::Client, what: &str, url: String) {
-    wait_for(what, Duration::from_secs(30), || {
-        let (c, url) = (client.clone(), url.clone());
-        async move { c.get(url).send().await.is_ok_and(|r| r.status() == 200) }
-    })
-    .await;
 }
 
 /// The exporter binary, as users run it, on a free loopback port.
@@ -191,12 +82,11 @@ fn spawn_exporter(extra_args: &[&str]) -> Exporter {
 
 /// A real Prometheus with the shipped rules, scraping and evaluating every
 /// second, one job per (name, exporter address).
-async fn start_prometheus(
+async fn start_prometheus_for(
     dir: &Path,
     client: &reqwest::Client,
     jobs: &[(&str, &str)],
 ) -> (Guard, Api) {
-    let port = free_port();
     let mut config = format!(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}/*.yml\nscrape_configs:\n",
         repo("prometheus/rules").display()
@@ -205,29 +95,8 @@ async fn start_prometheus(
         config +=
             &format!("  - job_name: {job}\n    static_configs:\n      - targets: ['{addr}']\n");
     }
-    let path = dir.join("prometheus.yml");
-    std::fs::write(&path, config).unwrap();
-    let process = Command::new(tool("prometheus"))
-        .arg(format!("--config.file={}", path.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let api = Api {
-        client: client.clone(),
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    wait_for_ok(
-        client,
-        "Prometheus to be ready",
-        format!("{}/-/ready", api.base),
-    )
-    .await;
+    let (process, api) = start_prometheus(dir, client, &config);
+    api.ready().await;
     // One scrape of each job before traffic, so rates have a starting point.
     for (job, _) in jobs {
         wait_for("the first scrape", Duration::from_secs(30), || async {
@@ -235,7 +104,7 @@ async fn start_prometheus(
         })
         .await;
     }
-    (Guard(process), api)
+    (process, api)
 }
 
 /// The simulator's one-line JSON summary.
@@ -807,7 +676,7 @@ async fn start_exporters_and_prometheus(dir: &Path, client: &reqwest::Client) ->
         (JOB, exporter.addr.as_str()),
         (LOST_JOB, lost.addr.as_str()),
     ];
-    let (prometheus, api) = start_prometheus(dir, client, &jobs).await;
+    let (prometheus, api) = start_prometheus_for(dir, client, &jobs).await;
     Setup {
         exporter,
         lost,
@@ -837,6 +706,7 @@ fn simulate_both(setup: &Setup) -> (Summary, Summary) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs prometheus and promtool on PATH; bash .ci/test runs it"]
 async fn prometheus_sees_what_the_simulator_sent_and_rules_alerts_and_dashboard_work() {
+    let _turn = exclusive().await;
     let started = Instant::now();
     tool("promtool");
     let dir = std::env::temp_dir().join(format!("swx-e2e-{}", std::process::id()));

@@ -3,18 +3,18 @@
 //! clients (reqwest with rustls; Prometheus in the ignored test), and
 //! certificates made at test time with rcgen (none committed).
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
 };
-use signalwire_exporter::domain::Params;
-use signalwire_exporter::signature::SigningKey;
 use tokio::io::AsyncReadExt;
+
+use crate::support::{exclusive, free_port, start_prometheus, Api, Guard, Params, SigningKey};
 
 const KEY: &str = "tls-test-signing-key";
 const USER: &str = "prometheus";
@@ -120,14 +120,6 @@ impl Pki {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn exporter_command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"));
     command
@@ -140,15 +132,8 @@ fn exporter_command(args: &[&str]) -> Command {
 
 /// The real binary, killed when the test ends however it ends.
 struct Exporter {
-    child: Child,
+    _child: Guard,
     addr: SocketAddr,
-}
-
-impl Drop for Exporter {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Exporter {
@@ -164,7 +149,10 @@ impl Exporter {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let exporter = Exporter { child, addr };
+        let exporter = Exporter {
+            _child: Guard(child),
+            addr,
+        };
         wait_healthy(client, &format!("https://{addr}/healthz")).await;
         exporter
     }
@@ -503,20 +491,10 @@ fn bad_web_config_files_are_refused_naming_the_file_and_the_fault() {
     assert_refused(&["--web.config.file", missing], &[missing, "No such file"]);
 }
 
-/// Kills a child process when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The scrape targets' health and last error, by job, from Prometheus' API.
-async fn target_health(api: &str) -> Vec<(String, String, String)> {
-    let url = format!("{api}/api/v1/targets?state=active");
-    let Ok(response) = reqwest::get(url).await else {
+async fn target_health(api: &Api) -> Vec<(String, String, String)> {
+    let url = format!("{}/api/v1/targets?state=active", api.base);
+    let Ok(response) = api.client.get(url).send().await else {
         return Vec::new();
     };
     let bytes = response.bytes().await.unwrap_or_default();
@@ -534,21 +512,10 @@ async fn target_health(api: &str) -> Vec<(String, String, String)> {
     health
 }
 
-/// The instant value of `expr`, if it has one.
-async fn query(api: &str, expr: &str) -> Option<String> {
-    let q = percent_encoding::utf8_percent_encode(expr, percent_encoding::NON_ALPHANUMERIC);
-    let response = reqwest::get(format!("{api}/api/v1/query?query={q}"))
-        .await
-        .ok()?;
-    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.ok()?).ok()?;
-    body["data"]["result"][0]["value"][1]
-        .as_str()
-        .map(str::to_owned)
-}
-
 #[tokio::test]
 #[ignore = "needs prometheus on PATH; bash .ci/test runs it"]
 async fn prometheus_scrapes_metrics_over_tls_with_basic_auth() {
+    let _turn = exclusive().await;
     let pki = Pki::new();
     let dir = TempDir::new("prometheus");
     let client = pki.client(false);
@@ -566,32 +533,15 @@ async fn prometheus_scrapes_metrics_over_tls_with_basic_auth() {
             addr = exporter.addr,
         )
     };
-    let config = dir.write(
-        "prometheus.yml",
-        &format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n{}{}",
-            job(
-                "signalwire-exporter",
-                &format!("password_file: {}", password_file.display())
-            ),
-            job("wrong-password", "password: not-the-password"),
+    let config = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n{}{}",
+        job(
+            "signalwire-exporter",
+            &format!("password_file: {}", password_file.display())
         ),
+        job("wrong-password", "password: not-the-password"),
     );
-    let prom_port = free_port();
-    let _prometheus = Guard(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.0.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.0.join("prometheus.log")).unwrap())
-            .spawn()
-            .expect("prometheus on PATH (Debian's prometheus package; bash .ci/test installs it)"),
-    );
-    let api = format!("http://127.0.0.1:{prom_port}");
+    let (_prometheus, api) = start_prometheus(&dir.0, &reqwest::Client::new(), &config);
 
     let mut health = Vec::new();
     for _ in 0..240 {
@@ -614,13 +564,8 @@ async fn prometheus_scrapes_metrics_over_tls_with_basic_auth() {
         ]
     );
     assert_eq!(
-        query(&api, "up{job=\"signalwire-exporter\"}")
-            .await
-            .as_deref(),
-        Some("1")
+        api.scalar("up{job=\"signalwire-exporter\"}").await,
+        Some(1.0)
     );
-    assert_eq!(
-        query(&api, "up{job=\"wrong-password\"}").await.as_deref(),
-        Some("0")
-    );
+    assert_eq!(api.scalar("up{job=\"wrong-password\"}").await, Some(0.0));
 }

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use signalwire_exporter::routes::status_page::{
-    render_calls_page, render_status_page, CallRow, CallsFilters, IssueCounts, Links,
-    QualityThresholds, StatusSnapshot,
+use crate::support::{
+    exclusive_blocking, render_calls_page, render_status_page, tool, CallRow, CallsFilters,
+    IssueCounts, Links, QualityThresholds, StatusSnapshot,
 };
 
 const WIDTH: u32 = 1200;
@@ -172,13 +172,9 @@ fn chromium(dir: &Path, name: &str, args: &[String]) -> std::process::Output {
     // A profile per run: two chromiums on one profile wait for each other.
     let profile = dir.join(format!("profile-{name}"));
     let output = Command::new("timeout")
-        .args([
-            "120",
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-        ])
+        .arg("120")
+        .arg(tool("chromium"))
+        .args(["--headless", "--no-sandbox", "--disable-gpu"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .output()
@@ -247,6 +243,7 @@ fn count(haystack: &str, needle: &str) -> usize {
 #[test]
 #[ignore = "needs chromium on PATH; bash .ci/test runs it"]
 fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
+    let _turn = exclusive_blocking();
     let (dir, keep) = output_dir();
     std::fs::create_dir_all(&dir).unwrap();
 

@@ -4,8 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::support::{free_port, Guard};
 
 const BIN: &str = env!("CARGO_BIN_EXE_signalwire-exporter");
 
@@ -221,16 +223,6 @@ fn demo_help_lists_the_exporter_flags_and_the_loopback_default() {
     assert!(help.contains("[default: 127.0.0.1:9711]"), "{help}");
 }
 
-/// A demo child, killed when dropped.
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The value between `start` and the next `end` in `text`.
 fn between<'t>(text: &'t str, start: &str, end: &str) -> &'t str {
     let from = text.find(start).map(|i| i + start.len()).expect(start);
@@ -240,10 +232,7 @@ fn between<'t>(text: &'t str, start: &str, end: &str) -> &'t str {
 
 #[test]
 fn demo_takes_server_flags_after_demo_and_its_printed_request_is_accepted() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port();
+    let port = free_port();
     let child = Command::new(BIN)
         .args(["demo", "--rate", "1", "--web.listen-address"])
         .arg(format!("127.0.0.1:{port}"))
@@ -253,7 +242,7 @@ fn demo_takes_server_flags_after_demo_and_its_printed_request_is_accepted() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn the demo");
-    let mut demo = Demo(child);
+    let mut demo = Guard(child);
     let mut stderr = BufReader::new(demo.0.stderr.take().expect("piped"));
     let mut printed = String::new();
     while !printed.contains("curl ") {
