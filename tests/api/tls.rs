@@ -14,7 +14,9 @@ use rcgen::{
 };
 use tokio::io::AsyncReadExt;
 
-use crate::support::{exclusive, free_port, start_prometheus, Api, Guard, Params, SigningKey};
+use crate::support::{
+    exclusive, free_port, start_prometheus, wait_for_ok, Api, Guard, Params, SigningKey,
+};
 
 const KEY: &str = "tls-test-signing-key";
 const USER: &str = "prometheus";
@@ -162,16 +164,9 @@ impl Exporter {
     }
 }
 
+/// Waits (30 s at most) until `url` answers 200 over HTTPS.
 async fn wait_healthy(client: &reqwest::Client, url: &str) {
-    for _ in 0..300 {
-        if let Ok(r) = client.get(url).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{url} never answered 200");
+    wait_for_ok(client, url, url.to_owned()).await;
 }
 
 /// A completed call, as SignalWire posts it, signed for `url`.
