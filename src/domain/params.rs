@@ -259,12 +259,21 @@ fn special_bytes(block: &[u8]) -> u64 {
 /// decoded length; the bytes after it are overwritten with ASCII so the
 /// buffer stays checkable as UTF-8 in one go.
 fn decode_in_place(raw: &mut [u8]) -> usize {
-    let (mut r, mut w) = (0, 0);
-    while let Some(&b) = raw.get(r) {
+    // Up to the first escape the text decodes to itself: nothing to write.
+    let Some(first) = raw.iter().position(|&b| b == b'%' || b == b'+') else {
+        return raw.len();
+    };
+    let (mut r, mut w) = (first, first);
+    while r < raw.len() {
+        let b = raw[r];
+        r += 1;
         raw[w] = match b {
             b'+' => b' ',
-            b'%' => match (hex(raw.get(r + 1)), hex(raw.get(r + 2))) {
-                (Some(high), Some(low)) => {
+            b'%' => match raw
+                .get(r..r + 2)
+                .map(|h| (HEX[h[0] as usize], HEX[h[1] as usize]))
+            {
+                Some((high, low)) if high | low < 16 => {
                     r += 2;
                     high << 4 | low
                 }
@@ -273,20 +282,29 @@ fn decode_in_place(raw: &mut [u8]) -> usize {
             },
             b => b,
         };
-        (r, w) = (r + 1, w + 1);
+        w += 1;
     }
     raw[w..].fill(b' ');
     w
 }
 
-fn hex(b: Option<&u8>) -> Option<u8> {
-    match *b? {
-        b @ b'0'..=b'9' => Some(b - b'0'),
-        b @ b'a'..=b'f' => Some(b - b'a' + 10),
-        b @ b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// A byte's value as a hex digit, or 0xff: one load instead of three range
+/// tests per digit.
+const HEX: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// A JSON object's entries in order, duplicates kept.
 struct JsonFields<'a>(Vec<(Cow<'a, str>, Value<'a>)>);
