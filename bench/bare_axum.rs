@@ -13,6 +13,10 @@
 //! which bench/run measures next to the exporter.
 //! `GET /metrics` answers a small constant text body so the scrape phase of
 //! the benchmark can run against this server too.
+//!
+//! `--hmac --spin MICROS` also busy-waits MICROS µs per request after the
+//! HMAC: userspace work and nothing else, so `bench/kernel` can show what
+//! a slower handler alone does to the kernel's share per request.
 
 #![forbid(unsafe_code)]
 
@@ -38,8 +42,17 @@ async fn status_callback_hmac(body: Bytes) -> StatusCode {
     mac.update(b"http://127.0.0.1:19790/status-callback");
     mac.update(&body);
     std::hint::black_box(mac.finalize().into_bytes());
+    if let Some(spin) = SPIN.get() {
+        let start = std::time::Instant::now();
+        while start.elapsed() < *spin {
+            std::hint::spin_loop();
+        }
+    }
     StatusCode::NO_CONTENT
 }
+
+/// `--spin MICROS`: busy time per request in the `--hmac` handler.
+static SPIN: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
 
 async fn metrics() -> &'static str {
     "# HELP bare_axum_up Always 1.\n# TYPE bare_axum_up gauge\nbare_axum_up 1\n"
@@ -50,6 +63,16 @@ async fn main() {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:9712".to_string());
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(micros) = args
+        .iter()
+        .position(|a| a == "--spin")
+        .and_then(|i| args.get(i + 1))
+    {
+        let micros = micros.parse().expect("--spin takes microseconds");
+        SPIN.set(std::time::Duration::from_micros(micros))
+            .expect("set once");
+    }
     let app = Router::new()
         .route(
             "/status-callback",

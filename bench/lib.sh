@@ -40,6 +40,12 @@ BENCH_SERVER_PID=""
 bench_start_server() {
   local url=$1 log=$2 name=$3
   shift 3
+  # A server left over on the port would answer the poll below in place of
+  # this one, and every figure would be its.
+  if curl -fs -o /dev/null "$url"; then
+    echo "bench: something already answers $url; stop it first" >&2
+    return 1
+  fi
   "$@" >"$log" 2>&1 &
   BENCH_SERVER_PID=$!
   bench_wait_http "$url" "$BENCH_SERVER_PID" "$log" "$name"

@@ -47,6 +47,17 @@ def counted_events(path):
     return int(total) if seen else None
 
 
+def accepted(path):
+    """The exporter's count of accepted callbacks, from its /metrics."""
+    try:
+        for line in open(path):
+            if line.startswith('signalwire_exporter_webhooks_total{outcome="accepted"}'):
+                return int(float(line.rsplit(" ", 1)[1]))
+    except OSError:
+        pass
+    return None
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -111,6 +122,13 @@ def main():
         floor = ingest["hmac"]
         # What HMAC-SHA1 of the body alone costs against the bare server: the
         # share of the 10% budget that no signature-checking receiver avoids.
+        # Issue 13's judge: the exporter against the floor.
+        phase1["exporter_vs_floor"] = {
+            "rps_ratio": ratio(exp["rps_median"], floor["rps_median"]),
+            "p99_ratio": ratio(exp["p99_us_median"], floor["p99_us_median"]),
+            "cpu_per_request_ratio": ratio(exp["cpu_us_per_request_median"], floor["cpu_us_per_request_median"]),
+            "target": {"rps_ratio_min": 0.9, "p99_ratio_max": 1.2, "cpu_per_request_ratio_max": 1.25},
+        }
         phase1["hmac_floor_vs_bare"] = {
             "rps_ratio": ratio(floor["rps_median"], bare["rps_median"]),
             "p99_ratio": ratio(floor["p99_us_median"], bare["p99_us_median"]),
@@ -157,6 +175,59 @@ def main():
             memory = json.load(fh)
         memory["target"] = {"rss_max_kib": 64 * 1024, "series_added_by_junk_max": 0}
 
+    close = {}
+    for s in ("bare", "hmac", "exporter"):
+        rs = runs(a.rundir, f"p5-{s}")
+        for i, run in enumerate(rs, 1):
+            try:
+                cpu_ms = int(open(os.path.join(a.rundir, f"p5-{s}-{i}.cpu_ms")).read())
+                run["cpu_us_per_request"] = cpu_ms * 1000 / max(1, run["requests"])
+            except (OSError, ValueError):
+                run["cpu_us_per_request"] = None
+        if rs:
+            close[s] = {
+                "rps": [r["rps"] for r in rs],
+                "rps_median": med([r["rps"] for r in rs]),
+                "p99_us_median": med([r["lat_p99_us"] for r in rs]),
+                "cpu_us_per_request_median": med([r["cpu_us_per_request"] for r in rs]),
+                "non_2xx": sum(r["err_status"] for r in rs),
+                "socket_errors": sum(r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"] for r in rs),
+            }
+    phase5 = None
+    if "exporter" in close and "hmac" in close and "bare" in close:
+        ce, cf, cb = close["exporter"], close["hmac"], close["bare"]
+        phase5 = {
+            "servers": close,
+            "exporter_vs_floor": {"rps_ratio": ratio(ce["rps_median"], cf["rps_median"]),
+                                  "p99_ratio": ratio(ce["p99_us_median"], cf["p99_us_median"]),
+                                  "cpu_per_request_ratio": ratio(ce["cpu_us_per_request_median"], cf["cpu_us_per_request_median"])},
+            "exporter_vs_bare": {"rps_ratio": ratio(ce["rps_median"], cb["rps_median"]),
+                                 "cpu_per_request_ratio": ratio(ce["cpu_us_per_request_median"], cb["cpu_us_per_request_median"])},
+        }
+
+    phase6 = None
+    burst_path = os.path.join(a.rundir, "p6-burst.json")
+    if os.path.exists(burst_path) and os.path.getsize(burst_path) > 0:
+        burst = load(burst_path)
+        p6_idle, p6_loaded = load(os.path.join(a.rundir, "p6-idle.json")), load(os.path.join(a.rundir, "p6-loaded.json"))
+        settings = dict(l.strip().split("=", 1) for l in open(os.path.join(a.rundir, "p6-settings.txt")) if "=" in l)
+        try:
+            netstat = load(os.path.join(a.rundir, "p6-netstat.json"))
+        except (OSError, ValueError):
+            netstat = None
+        phase6 = {
+            "burst": burst,
+            "metrics_idle_p99_us": p6_idle.get("p99_us"),
+            "metrics_burst_p99_us": p6_loaded.get("p99_us"),
+            "metrics_burst_scrapes": p6_loaded.get("scrapes"),
+            "metrics_burst_errors": p6_loaded.get("errors"),
+            "metrics_p99_ratio": ratio(p6_loaded.get("p99_us"), p6_idle.get("p99_us")),
+            "accepted": accepted(os.path.join(a.rundir, "p6.metrics")),
+            "kernel_listen_drops": netstat,
+            "settings": settings,
+            "target": {"all_204": True, "callback_p99_ms_max": 1000, "metrics_p99_ratio_max": 3.0},
+        }
+
     summary = {
         "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "params": {"mode": a.mode, "reps": int(a.reps), "duration_s": float(a.duration), "wrk_threads": int(a.threads),
@@ -168,6 +239,8 @@ def main():
                     "rustc": sh(["rustc", "--version"]), "git_rev": sh(["git", "rev-parse", "--short", "HEAD"])},
         "phase1_ingestion": phase1,
         "phase3_scrape_under_load": phase3,
+        "phase5_connection_close": phase5,
+        "phase6_burst": phase6,
         "phase4_memory": memory,
         "rundir": os.path.relpath(a.rundir),
     }
@@ -201,6 +274,9 @@ def main():
               f"{f(d['repeat_share_max'] and 100 * d['repeat_share_max'], '.0f')+'%':>7} {counted_share(d['runs']):>7} {f(d['cpu_us_per_request_median'], '.1f'):>10}")
     r = phase1["exporter_vs_bare"]
     print(f"  exporter / bare-axum:  req/s {f(r['rps_ratio'], '.3f')}  (target >= 0.9)   p99 {f(r['p99_ratio'], '.2f')}x  (target <= 1.2x)   server CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x")
+    if "exporter_vs_floor" in phase1:
+        r = phase1["exporter_vs_floor"]
+        print(f"  exporter / floor:      req/s {f(r['rps_ratio'], '.3f')}  (target >= 0.90)   p99 {f(r['p99_ratio'], '.2f')}x  (target <= 1.2x, median of per-run p99s)   server CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x  (target <= 1.25x)")
     if "hmac_floor_vs_bare" in phase1:
         r = phase1["hmac_floor_vs_bare"]
         print(f"  bare+HMAC / bare-axum: req/s {f(r['rps_ratio'], '.3f')}  (the floor: HMAC-SHA1 of the raw body, nothing else)   p99 {f(r['p99_ratio'], '.2f')}x   server CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x")
@@ -217,6 +293,25 @@ def main():
           f" median of the paired drops {f(phase3['rps_drop_paired_median'] and 100 * phase3['rps_drop_paired_median'], '.1f')}%  (target <= 10%)")
     print("  (repeats: share of requests wrk sent a second time after cycling through its share of the file;"
           " counted: terminal events the server counted / requests wrk completed; can exceed 100% by the requests in flight when wrk stopped)")
+    if phase5:
+        print()
+        print("Phase 5: Connection: close (a fresh TCP connection per callback), per run and median")
+        for srv, d in phase5["servers"].items():
+            print(f"  {srv:<9} {' '.join(f'{x:.0f}' for x in d['rps']):<30} {f(d['rps_median'], '.0f'):>9}   p99 {f(d['p99_us_median'] and d['p99_us_median'] / 1000, '.2f')} ms"
+                  f"   cpu {f(d['cpu_us_per_request_median'], '.1f')} us/req   non2xx {d['non_2xx']}   socket errors {d['socket_errors']}")
+        r, rb = phase5["exporter_vs_floor"], phase5["exporter_vs_bare"]
+        print(f"  exporter / floor: req/s {f(r['rps_ratio'], '.3f')}  (should be close to 1)   p99 {f(r['p99_ratio'], '.2f')}x   CPU/request {f(r['cpu_per_request_ratio'], '.2f')}x;"
+              f"  exporter / bare: req/s {f(rb['rps_ratio'], '.3f')}   CPU/request {f(rb['cpu_per_request_ratio'], '.2f')}x")
+    if phase6:
+        b = phase6["burst"]
+        print()
+        print(f"Phase 6: burst of {b['count']:,} terminal callbacks from {b['concurrency']:,} concurrent fresh connections (client at nice 19)")
+        print(f"  answers {b['outcomes']} in {b['seconds']:.2f} s ({b['rps']:,} /s); accepted by the exporter: {phase6['accepted']}")
+        print(f"  callback latency p50 {b['callback_p50_ms']:.1f} ms, p99 {b['callback_p99_ms']:.1f} ms, max {b['callback_max_ms']:.1f} ms  (target p99 < 1000 ms)")
+        print(f"  /metrics p99 idle {f(phase6['metrics_idle_p99_us'] and phase6['metrics_idle_p99_us'] / 1000, '.2f')} ms, during the burst "
+              f"{f(phase6['metrics_burst_p99_us'] and phase6['metrics_burst_p99_us'] / 1000, '.2f')} ms ({phase6['metrics_burst_scrapes']} scrapes, {phase6['metrics_burst_errors']} errors)"
+              f"  -> {f(phase6['metrics_p99_ratio'], '.2f')}x  (target <= 3x)")
+        print(f"  kernel accept-queue drops (machine-wide): {phase6['kernel_listen_drops']}; settings: {phase6['settings']}")
     if memory:
         print()
         print(f"Phase 4: memory (exporter, default dedupe capacity 100,000)")

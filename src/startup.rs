@@ -199,10 +199,16 @@ impl Connections {
         tokio::spawn(async move {
             match tls {
                 None => watched(http, watcher, stream, router, limit).await,
+                // On the heap: the TLS state would otherwise make every
+                // plain connection's task several KB larger, and tokio
+                // copies a task's future as it spawns and finishes it.
                 Some(tls) => {
-                    if let Some(stream) = tls::handshake(&tls, stream, limit).await {
-                        watched(http, watcher, stream, router, limit).await;
-                    }
+                    Box::pin(async move {
+                        if let Some(stream) = tls::handshake(&tls, stream, limit).await {
+                            watched(http, watcher, stream, router, limit).await;
+                        }
+                    })
+                    .await
                 }
             }
         });
@@ -217,7 +223,9 @@ where
 {
     let watch = Watch::new();
     let io = TokioIo::new(watch.stream(io));
-    let connection = watcher.watch(http.serve_connection(io, watch.service(router)));
+    // Boxed where it is made: hyper's connection state is ~3 KB, and tokio
+    // moves a task's whole future when it spawns and finishes it.
+    let connection = Box::pin(watcher.watch(http.serve_connection(io, watch.service(router))));
     watch.run(connection, limit).await;
 }
 

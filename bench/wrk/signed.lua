@@ -53,15 +53,20 @@ function init(args)
    local t0 = os.clock()
    local path = wrk.path
    local line_no = 0
+   -- BENCH_WRK_CLOSE=1: one connection per request, as a proxy without
+   -- pooling forwards callbacks (wrk reconnects after each answer).
+   local close = os.getenv("BENCH_WRK_CLOSE") == "1"
    for line in io.lines(datafile) do
       if line:byte(1) ~= 35 then -- not a "#" comment
          if line_no % nthreads == my then
             local sp = line:find(" ", 1, true)
             n = n + 1
-            reqs[n] = wrk.format("POST", path, {
+            local headers = {
                ["Content-Type"] = "application/x-www-form-urlencoded",
                ["X-SignalWire-Signature"] = line:sub(1, sp - 1),
-            }, line:sub(sp + 1))
+            }
+            if close then headers["Connection"] = "close" end
+            reqs[n] = wrk.format("POST", path, headers, line:sub(sp + 1))
          end
          line_no = line_no + 1
       end

@@ -14,6 +14,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use subtle::ConstantTimeEq;
 
 pub use crate::configuration::{SignedUrl, SigningKey};
@@ -64,8 +65,14 @@ impl Verifier {
         let Some(expected) = decode_base64_mac(signature) else {
             return false;
         };
-        let signed = signed_params(params);
-        self.any_mac(url, &expected, |mac| mac.update(&signed))
+        // This thread's buffer, reused: no allocation per callback.
+        SIGNED.with_borrow_mut(|signed| {
+            signed.clear();
+            // A huge body's text is not kept beyond the next callback.
+            signed.shrink_to(16 * 1024);
+            append_signed_params(params, signed);
+            self.any_mac(url, &expected, |mac| mac.update(signed))
+        })
     }
 
     /// A JSON body, signed by either of SignalWire's JSON schemes.
@@ -114,21 +121,41 @@ fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
 /// The parameters sorted by name, each name's distinct values sorted, as
 /// twilio-python's validator does; `emit` receives them in that order.
 fn for_each_sorted<'p>(params: &'p Params<'_>, mut emit: impl FnMut(&'p str, &'p str)) {
-    // Sized up front: collecting from a filter would regrow the list 5 times.
-    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(params.len());
-    fields.extend(params.iter().filter_map(|(n, v)| Some((n, v.as_text()?))));
     // Sorting ~50 names that share prefixes ("AudioIn…", "Call…") by string
     // comparison costs more than the HMAC. Instead sort plain integers: a
     // name's first twelve bytes over the field's index. They tell nearly all
     // names apart; only runs with an equal prefix (a repeated name, or names
     // such as AudioInJitterMax/MinVariance) are then compared as strings.
-    let mut keys: Vec<u128> = fields
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| prefix12(name.as_bytes()) << 32 | i as u128)
-        .collect();
+    let n = params.len();
+    let name_key = |i: usize| {
+        params
+            .text_at(i)
+            .map_or(0, |(name, _)| prefix12(name.as_bytes()))
+    };
+    let key = |i: usize| name_key(i) << 32 | i as u128;
+    // Only fields with text are signed (a form's always all have it).
+    let all_text = params.iter().all(|(_, v)| v.as_text().is_some());
+    // A sender lays out its callbacks the same way each time, so the keys
+    // are laid out in the order the last body with as many fields sorted to:
+    // the sort then finds one ascending run and returns after n compares.
+    // Any other body just sorts as usual.
+    let mut keys: Vec<u128> = LAST_ORDER.with_borrow(|orders| {
+        let order = &orders[n % ORDER_SLOTS];
+        if all_text && order.len() == n {
+            order.iter().map(|&i| key(i as usize)).collect()
+        } else {
+            (0..n)
+                .filter(|&i| params.text_at(i).is_some())
+                .map(key)
+                .collect()
+        }
+    });
     keys.sort_unstable();
-    let field = |key: &u128| fields[*key as u32 as usize];
+    if all_text {
+        remember_order(&keys);
+    }
+    // Every key is of a field with text.
+    let field = |key: &u128| params.text_at(*key as u32 as usize).unwrap_or_default();
     for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
         if let [key] = run {
             let (name, value) = field(key);
@@ -144,6 +171,25 @@ fn for_each_sorted<'p>(params: &'p Params<'_>, mut emit: impl FnMut(&'p str, &'p
     }
 }
 
+/// How many field layouts each worker thread remembers: slot `n % ORDER_SLOTS`
+/// holds the last order of a body with `n` fields.
+const ORDER_SLOTS: usize = 4;
+
+thread_local! {
+    /// Per worker thread, the sorted field order of recent bodies, by field
+    /// count (a sender's progress and terminal callbacks differ).
+    static LAST_ORDER: RefCell<[Vec<u32>; ORDER_SLOTS]> = RefCell::new(Default::default());
+}
+
+/// Keeps the order `keys` sorted to for the next body with as many fields.
+fn remember_order(keys: &[u128]) {
+    LAST_ORDER.with_borrow_mut(|orders| {
+        let order = &mut orders[keys.len() % ORDER_SLOTS];
+        order.clear();
+        order.extend(keys.iter().map(|&k| k as u32));
+    });
+}
+
 /// The first twelve bytes of `name` as a big-endian integer, zero-padded:
 /// integer order is byte order, and a shorter name sorts first.
 fn prefix12(name: &[u8]) -> u128 {
@@ -156,10 +202,13 @@ fn prefix12(name: &[u8]) -> u128 {
             let low = u32::from_be_bytes(low.try_into().expect("4 bytes"));
             u128::from(high) << 32 | u128::from(low)
         }
-        None => name
-            .iter()
-            .enumerate()
-            .fold(0, |key, (i, &b)| key | u128::from(b) << (88 - 8 * i)),
+        // Most names are shorter: one copy into a zeroed word beats a
+        // variable shift of a u128 per byte.
+        None => {
+            let mut padded = [0u8; 16];
+            padded[..name.len()].copy_from_slice(name);
+            u128::from_be_bytes(padded) >> 32
+        }
     }
 }
 
@@ -167,12 +216,22 @@ fn prefix12(name: &[u8]) -> u128 {
 /// after the URL, gathered into one buffer so the MAC gets one `update`
 /// instead of one per name and per value (~130 for a callback).
 fn signed_params(params: &Params<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(params.text_len());
+    let mut out = Vec::new();
+    append_signed_params(params, &mut out);
+    out
+}
+
+fn append_signed_params(params: &Params<'_>, out: &mut Vec<u8>) {
+    out.reserve(params.text_len());
     for_each_sorted(params, |name, value| {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(value.as_bytes());
     });
-    out
+}
+
+thread_local! {
+    /// [`Verifier::verify_form`]'s signed text, per thread.
+    static SIGNED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 fn body_sha256_param(url: &str) -> Option<String> {
