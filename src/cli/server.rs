@@ -18,7 +18,8 @@ use crate::web_config;
 
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
-    /// Address to listen on for the webhook, metrics and landing page
+    /// Address to listen on for the webhook, and (unless
+    /// --web.metrics-listen-address) metrics, /calls and the status page
     /// (":port" means all interfaces).
     #[arg(
         long = "web.listen-address",
@@ -28,8 +29,8 @@ pub struct ServerArgs {
     )]
     pub listen_address: String,
 
-    /// Serve /metrics on this address instead, so the webhook port can face
-    /// the internet while metrics stay internal.
+    /// Serve /metrics, /calls and the status page on this address instead,
+    /// so the webhook port can face the internet while they stay internal.
     #[arg(
         long = "web.metrics-listen-address",
         env = "SIGNALWIRE_EXPORTER_WEB_METRICS_LISTEN_ADDRESS",
