@@ -6,12 +6,13 @@
 //! about 40 bytes. Two distinct ids collide with probability ~n²/2⁶⁵
 //! (3·10⁻¹⁰ with the set full at 100,000), and nobody outside can aim for it.
 
-use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::EventId;
+use crate::prehashed;
 
 pub struct Dedupe {
     hasher: RandomState,
@@ -22,7 +23,7 @@ pub struct Dedupe {
 
 #[derive(Default)]
 struct Seen {
-    ids: HashSet<u64, BuildHasherDefault<PassThrough>>,
+    ids: prehashed::Set,
     /// Insertion order, for expiry and eviction. Entries are unique: an id is
     /// pushed only when absent from `ids`.
     order: VecDeque<(u64, Instant)>,
@@ -87,26 +88,6 @@ impl Seen {
             self.order.pop_front();
             self.ids.remove(&hash);
         }
-    }
-}
-
-/// The keys are already uniformly distributed hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod configuration;
 pub mod dedupe;
 pub mod domain;
+pub mod prehashed;
 pub mod recorder;
 pub mod routes;
 pub mod signature;

@@ -8,8 +8,8 @@
 //! to 64 of eviction queue; per call that left: 41 and 8; hash tables keep
 //! up to twice that as spare room. Measured by `bench/calls_memory.rs`.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
@@ -96,27 +96,7 @@ pub struct Terminal {
     pub listed: Option<RecentCall>,
 }
 
-/// Keys are already uniformly distributed hashes.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type Keyed<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+type Keyed<V> = crate::prehashed::Map<V>;
 
 /// A call in progress.
 #[derive(Debug, Clone, Copy)]
