@@ -333,7 +333,7 @@ pub const PACKET_LOSS: MetricDef = histogram(
 // cannot depend on media itself.
 const _: () = assert!(!Numeric::AudioInMediaPacketCount.row().needs_media);
 
-const MOS_BUCKETS: &[f64] = &[1.0, 2.0, 2.6, 3.1, 3.5, 3.6, 4.0, 4.2, 4.3, 4.4, 4.5];
+pub const MOS_BUCKETS: &[f64] = &[1.0, 2.0, 2.6, 3.1, 3.5, 3.6, 4.0, 4.2, 4.3, 4.4, 4.5];
 const LOSS_BUCKETS: &[f64] = &[
     0.0, 0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0,
 ];

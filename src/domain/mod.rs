@@ -9,7 +9,9 @@ mod params;
 mod reading;
 
 pub use event::{EventError, EventId, StatusEvent};
-pub use fields::{Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, PACKET_LOSS};
+pub use fields::{
+    Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,
+};
 pub use labels::{CallStatus, Direction, Outcome, SipCode};
 pub use params::{DecodeError, Params, Value};
 pub use reading::Reading;

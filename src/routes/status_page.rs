@@ -808,20 +808,11 @@ fn filter_bar(base: &str, filters: &CallsFilters) -> String {
 mod tests {
     use super::*;
 
-    const BOUNDS: [f64; 12] = [
-        1.0,
-        2.0,
-        2.6,
-        3.1,
-        3.5,
-        3.6,
-        4.0,
-        4.2,
-        4.3,
-        4.4,
-        4.5,
-        f64::INFINITY,
-    ];
+    /// The recorder's MOS bounds, and +Inf.
+    fn bounds() -> Vec<f64> {
+        let mos = crate::domain::MOS_BUCKETS.iter().copied();
+        mos.chain([f64::INFINITY]).collect()
+    }
 
     fn links() -> Links {
         Links {
@@ -864,7 +855,7 @@ mod tests {
                 high_packet_loss: 0.05,
                 high_jitter_variance: 900.0,
             },
-            mos_buckets: BOUNDS.iter().map(|b| (*b, 100)).collect(),
+            mos_buckets: bounds().into_iter().map(|b| (b, 100)).collect(),
             webhooks: vec![("accepted", 130), ("invalid_signature", 0)],
             latest_bad_calls: Some(vec![row("CA1", "failed", vec!["low_mos"])]),
         }
@@ -875,7 +866,7 @@ mod tests {
             calls_ended: 0,
             calls_with_media: 0,
             issues: IssueCounts::default(),
-            mos_buckets: BOUNDS.iter().map(|b| (*b, 0)).collect(),
+            mos_buckets: bounds().into_iter().map(|b| (b, 0)).collect(),
             webhooks: vec![("accepted", 0), ("invalid_signature", 0)],
             latest_bad_calls: Some(Vec::new()),
             ..snapshot()
@@ -957,7 +948,7 @@ mod tests {
         let mut s = snapshot();
         // Bands: ≤1: 0, 1–2: 10, 2–2.6: 5, then 5 above 4.5; the rest 0.
         let cumulative = [0, 10, 15, 15, 15, 15, 15, 15, 15, 15, 15, 20];
-        s.mos_buckets = BOUNDS.iter().copied().zip(cumulative).collect();
+        s.mos_buckets = bounds().into_iter().zip(cumulative).collect();
         let html = render_status_page(&s);
         assert_eq!(html.matches("<rect class=\"bar\"").count(), 12);
         // Best on top: > 4.5 is row 0, ≤ 1 row 11; rows are 24 high from y=2.
@@ -987,7 +978,7 @@ mod tests {
 
     #[test]
     fn mos_bands_take_the_colour_of_their_itu_satisfaction_band() {
-        let bands = mos_bands(&BOUNDS.iter().map(|b| (*b, 0)).collect::<Vec<_>>());
+        let bands = mos_bands(&bounds().into_iter().map(|b| (b, 0)).collect::<Vec<_>>());
         let colours: Vec<&str> = bands.iter().map(|b| b.quality().0).collect();
         let (dark_red, red, orange, yellow, light, green) = (
             "#a4161a", "#e8590c", "#f08c00", "#e0b000", "#6cc070", "#1a7f37",

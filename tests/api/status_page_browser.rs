@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::support::{
     exclusive_blocking, render_calls_page, render_status_page, tool, CallRow, CallsFilters,
-    IssueCounts, Links, QualityThresholds, StatusSnapshot,
+    IssueCounts, Links, QualityThresholds, StatusSnapshot, MOS_BUCKETS,
 };
 
 const WIDTH: u32 = 1200;
@@ -31,20 +31,10 @@ fn thresholds() -> QualityThresholds {
     }
 }
 
-const BOUNDS: [f64; 12] = [
-    1.0,
-    2.0,
-    2.6,
-    3.1,
-    3.5,
-    3.6,
-    4.0,
-    4.2,
-    4.3,
-    4.4,
-    4.5,
-    f64::INFINITY,
-];
+/// The recorder's MOS bounds, and +Inf: the buckets the page receives.
+fn bounds() -> Vec<f64> {
+    MOS_BUCKETS.iter().copied().chain([f64::INFINITY]).collect()
+}
 
 fn webhooks(counts: [u64; 7]) -> Vec<(&'static str, u64)> {
     let names = [
@@ -132,7 +122,7 @@ fn degraded() -> StatusSnapshot {
             any: 97,
         },
         thresholds: thresholds(),
-        mos_buckets: BOUNDS.into_iter().zip(cumulative).collect(),
+        mos_buckets: bounds().into_iter().zip(cumulative).collect(),
         webhooks: webhooks([1240, 37, 0, 2, 0, 0, 1]),
         latest_bad_calls: Some(bad_calls()),
     }
@@ -144,7 +134,7 @@ fn empty() -> StatusSnapshot {
         calls_ended: 0,
         calls_with_media: 0,
         issues: IssueCounts::default(),
-        mos_buckets: BOUNDS.into_iter().map(|b| (b, 0)).collect(),
+        mos_buckets: bounds().into_iter().map(|b| (b, 0)).collect(),
         webhooks: webhooks([0; 7]),
         latest_bad_calls: Some(Vec::new()),
         ..degraded()

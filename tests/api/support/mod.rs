@@ -27,7 +27,7 @@ pub use signed::*;
 
 pub use signalwire_exporter::configuration::Settings;
 pub use signalwire_exporter::dedupe::Dedupe;
-pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent};
+pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent, MOS_BUCKETS};
 pub use signalwire_exporter::recorder::Recorder;
 pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;
 pub use signalwire_exporter::routes::status_page::{
