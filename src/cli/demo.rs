@@ -199,12 +199,7 @@ pub(super) async fn run(args: DemoArgs) -> ExitCode {
     let summary = simulate::run(config, shutdown_signal()).await;
     let _ = stop_server.send(());
     let _ = server_task.await;
-    println!("{}", summary.to_json());
-    if summary.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    super::traffic::report(&summary)
 }
 
 #[cfg(test)]

@@ -190,6 +190,12 @@ pub(super) async fn simulate(args: SimulateArgs) -> ExitCode {
         Err(e) => return refuse("signalwire-exporter simulate", &e),
     };
     let summary = simulate::run(config, shutdown_signal()).await;
+    report(&summary)
+}
+
+/// Prints the one-line JSON summary; the exit code is 0 only if every
+/// delivery was acknowledged.
+pub(super) fn report(summary: &simulate::Summary) -> ExitCode {
     println!("{}", summary.to_json());
     if summary.ok() {
         ExitCode::SUCCESS
