@@ -15,7 +15,7 @@ fn signed_tail(params: &Params) -> Vec<u8> {
     let mut pairs: Vec<(&str, &str)> = params
         .iter()
         .filter_map(|(n, v)| match v {
-            Value::Text(t) => Some((n, t.as_ref())),
+            Value::Text(t) => Some((n, t)),
             Value::NotText => None,
         })
         .collect();

@@ -83,7 +83,7 @@ impl StatusEvent {
     /// Reads the fields it knows from `params` in one pass; the rest are
     /// ignored.
     pub fn parse(params: &Params<'_>) -> Result<Self, EventError> {
-        let mut raw: [Option<&Value<'_>>; Field::COUNT] = [None; Field::COUNT];
+        let mut raw: [Option<Value<'_>>; Field::COUNT] = [None; Field::COUNT];
         for (name, value) in params.iter() {
             if let Some(field) = Field::find(name) {
                 // The first occurrence wins, as in every form parser users know.
@@ -165,7 +165,7 @@ impl StatusEvent {
 /// only, media statistics on calls with media only.
 fn read_numbers(
     values: &mut [Reading<f64>; Numeric::COUNT],
-    raw: &[Option<&Value<'_>>],
+    raw: &[Option<Value<'_>>],
     status: CallStatus,
 ) {
     let terminal = status.is_terminal();
@@ -184,16 +184,16 @@ fn read_numbers(
     }
 }
 
-fn text<'p>(value: Option<&'p Value<'_>>) -> Option<&'p str> {
+fn text(value: Option<Value<'_>>) -> Option<&str> {
     value.and_then(Value::as_text)
 }
 
 /// A value that is present and not the empty string.
-fn nonempty<'p, 'a>(value: Option<&'p Value<'a>>) -> Option<&'p Value<'a>> {
+fn nonempty(value: Option<Value<'_>>) -> Option<Value<'_>> {
     value.filter(|v| v.as_text() != Some(""))
 }
 
-fn required<'p>(value: Option<&'p Value<'_>>, name: &'static str) -> Result<&'p str, EventError> {
+fn required<'p>(value: Option<Value<'p>>, name: &'static str) -> Result<&'p str, EventError> {
     text(value)
         .filter(|s| !s.is_empty())
         .ok_or(EventError::Missing(name))

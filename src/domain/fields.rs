@@ -52,7 +52,7 @@ impl Kind {
     }
 
     /// A finite number in range, scaled; `-0` reads as `0`.
-    pub fn read(self, value: Option<&Value<'_>>) -> Reading<f64> {
+    pub fn read(self, value: Option<Value<'_>>) -> Reading<f64> {
         let (low, high) = self.range();
         number(value, |x| {
             (low..=high)
@@ -457,21 +457,21 @@ mod tests {
 
     #[test]
     fn kinds_read_their_range_and_scale() {
-        let text = |s: &'static str| Value::Text(s.into());
-        assert_eq!(Kind::Score.read(Some(&text("1"))), Reading::Valid(1.0));
-        assert_eq!(Kind::Score.read(Some(&text("5"))), Reading::Valid(5.0));
-        assert_eq!(Kind::Score.read(Some(&text("0.99"))), Reading::Invalid);
-        assert_eq!(Kind::Score.read(Some(&text("5.01"))), Reading::Invalid);
+        let text = |s: &'static str| Value::Text(s);
+        assert_eq!(Kind::Score.read(Some(text("1"))), Reading::Valid(1.0));
+        assert_eq!(Kind::Score.read(Some(text("5"))), Reading::Valid(5.0));
+        assert_eq!(Kind::Score.read(Some(text("0.99"))), Reading::Invalid);
+        assert_eq!(Kind::Score.read(Some(text("5.01"))), Reading::Invalid);
         assert_eq!(
-            Kind::Milliseconds.read(Some(&text("20.01"))),
+            Kind::Milliseconds.read(Some(text("20.01"))),
             Reading::Valid(0.02001)
         );
         assert_eq!(
-            Kind::Count.read(Some(&text("9007199254740992"))),
+            Kind::Count.read(Some(text("9007199254740992"))),
             Reading::Valid(MAX_COUNT)
         );
-        assert_eq!(Kind::Count.read(Some(&text("1e300"))), Reading::Invalid);
-        let zero = Kind::Seconds.read(Some(&text("-0"))).valid().unwrap();
+        assert_eq!(Kind::Count.read(Some(text("1e300"))), Reading::Invalid);
+        let zero = Kind::Seconds.read(Some(text("-0"))).valid().unwrap();
         assert!(zero.is_sign_positive());
     }
 }

@@ -11,17 +11,17 @@ use std::fmt;
 use std::ops::Range;
 
 /// One field's value as it arrived.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
     /// Text, or a JSON number kept as its literal so that `20.01` and
     /// `"20.01"` parse to the same f64.
-    Text(Cow<'a, str>),
+    Text(&'a str),
     /// A JSON `true`, `null`, array or object: never a valid field value.
     NotText,
 }
 
-impl Value<'_> {
-    pub fn as_text(&self) -> Option<&str> {
+impl<'a> Value<'a> {
+    pub fn as_text(self) -> Option<&'a str> {
         match self {
             Value::Text(s) => Some(s),
             Value::NotText => None,
@@ -31,8 +31,22 @@ impl Value<'_> {
 
 /// Decoded fields in arrival order. Repeated names are kept (the signature
 /// covers all of them); the event takes the first occurrence.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Params<'a>(Vec<(Cow<'a, str>, Value<'a>)>);
+///
+/// Every name and value is a range of one text: the decoded body itself for
+/// a form, so that decoding allocates nothing per field (a callback has ~60).
+#[derive(Default, Clone)]
+pub struct Params<'a> {
+    text: Cow<'a, str>,
+    fields: Vec<Entry>,
+}
+
+/// Where one field's name and value lie in [`Params`]'s text.
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    name: Range<usize>,
+    /// `None` for a value that is not text.
+    value: Option<Range<usize>>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
@@ -56,38 +70,34 @@ impl std::error::Error for DecodeError {}
 impl<'a> Params<'a> {
     /// `application/x-www-form-urlencoded` body or query string, decoded in
     /// place: percent- and plus-decoding only ever shrinks a name or value,
-    /// so each is decoded into the bytes it arrived in and every field
-    /// borrows from `input`. Nothing is allocated but the list of fields.
+    /// so each is decoded into the bytes it arrived in and the decoded body
+    /// is the text every field is a range of. Nothing is allocated but the
+    /// list of ranges.
     ///
     /// Strict about UTF-8, unlike the WHATWG parser, so that bytes which
     /// cannot be the text SignalWire signed are refused rather than silently
     /// replaced.
     pub fn decode_form(input: &'a mut [u8]) -> Result<Self, DecodeError> {
-        // The field list is scratch space of this thread's, reused: a
-        // callback's ~60 fields would otherwise cost a 2.5 KB allocation.
-        SPLIT.with_borrow_mut(|fields| {
-            fields.clear();
-            // A huge body's list is not kept beyond the next callback.
-            fields.shrink_to(256);
-            split_form(input, fields);
-            for field in fields.iter_mut().filter(|f| f.escaped) {
-                field.name.end = decode_in_place(&mut input[field.name.clone()]) + field.name.start;
-                field.value.end =
-                    decode_in_place(&mut input[field.value.clone()]) + field.value.start;
+        let mut fields = Vec::new();
+        ESCAPED.with_borrow_mut(|escaped| {
+            escaped.clear();
+            split_form(input, &mut fields, escaped);
+            for &i in escaped.iter() {
+                let Entry { name, value } = &mut fields[i];
+                name.end = decode_in_place(&mut input[name.clone()]) + name.start;
+                if let Some(value) = value {
+                    value.end = decode_in_place(&mut input[value.clone()]) + value.start;
+                }
             }
-            // Separators and the bytes freed by decoding are ASCII, so the
-            // buffer is valid UTF-8 exactly when every name and value is.
-            let text = std::str::from_utf8(input).map_err(|_| DecodeError::Utf8)?;
-            let part = |range: &Range<usize>| {
-                text.get(range.clone())
-                    .map(Cow::Borrowed)
-                    .ok_or(DecodeError::Utf8)
-            };
-            let mut params = Vec::with_capacity(fields.len());
-            for field in fields.iter() {
-                params.push((part(&field.name)?, Value::Text(part(&field.value)?)));
-            }
-            Ok(Params(params))
+        });
+        // Separators and the bytes freed by decoding are ASCII, so the
+        // buffer is valid UTF-8 exactly when every name and value is, and
+        // every range starts and ends on a character boundary.
+        let input: &'a [u8] = input;
+        let text = std::str::from_utf8(input).map_err(|_| DecodeError::Utf8)?;
+        Ok(Params {
+            text: Cow::Borrowed(text),
+            fields,
         })
     }
 
@@ -100,102 +110,125 @@ impl<'a> Params<'a> {
 
     /// The same fields, owning their text.
     pub fn into_owned(self) -> Params<'static> {
-        Params(
-            self.0
-                .into_iter()
-                .map(|(name, value)| {
-                    let value = match value {
-                        Value::Text(t) => Value::Text(Cow::Owned(t.into_owned())),
-                        Value::NotText => Value::NotText,
-                    };
-                    (Cow::Owned(name.into_owned()), value)
-                })
-                .collect(),
-        )
+        Params {
+            text: Cow::Owned(self.text.into_owned()),
+            fields: self.fields,
+        }
     }
 
     /// `application/json`: an object whose values are strings or numbers.
     /// Every entry is kept in order, repeated names included, as for forms.
     pub fn from_json(input: &'a [u8]) -> Result<Self, DecodeError> {
-        let JsonFields(fields) = serde_json::from_slice(input).map_err(|e| {
+        let JsonFields(params) = serde_json::from_slice(input).map_err(|e| {
             if e.is_data() {
                 DecodeError::NotAnObject
             } else {
                 DecodeError::Json(e.to_string())
             }
         })?;
-        Ok(Params(fields))
+        Ok(params)
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    /// The first field named `name`.
+    pub fn get(&self, name: &str) -> Option<Value<'_>> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// The `i`th field's name and text, if it has text.
     pub fn text_at(&self, i: usize) -> Option<(&str, &str)> {
-        let (name, value) = self.0.get(i)?;
-        Some((name, value.as_text()?))
+        let entry = self.fields.get(i)?;
+        Some((self.part(&entry.name), self.part(entry.value.as_ref()?)))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
-        self.0.iter().map(|(n, v)| (n.as_ref(), v))
+    /// The `i`th field's name, as bytes.
+    pub fn name_bytes(&self, i: usize) -> &[u8] {
+        self.fields
+            .get(i)
+            .map_or(&[], |entry| self.part(&entry.name).as_bytes())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Value<'_>)> {
+        self.fields.iter().map(|entry| {
+            let value = entry
+                .value
+                .as_ref()
+                .map_or(Value::NotText, |v| Value::Text(self.part(v)));
+            (self.part(&entry.name), value)
+        })
     }
 
     /// Total length of all names and text values, in bytes.
     pub fn text_len(&self) -> usize {
-        self.0
+        self.fields
             .iter()
-            .map(|(n, v)| n.len() + v.as_text().map_or(0, str::len))
+            .map(|e| e.name.len() + e.value.as_ref().map_or(0, Range::len))
             .sum()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.fields.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.fields.is_empty()
+    }
+
+    /// A range of the text. Every range was made on character boundaries;
+    /// `get` keeps a broken one from panicking all the same.
+    fn part(&self, range: &Range<usize>) -> &str {
+        self.text.get(range.clone()).unwrap_or_default()
+    }
+
+    /// Appends a field to an owned text.
+    fn push(&mut self, name: &str, value: Option<&str>) {
+        let text = self.text.to_mut();
+        let name_start = text.len();
+        text.push_str(name);
+        let name = name_start..text.len();
+        let value = value.map(|v| {
+            let start = text.len();
+            text.push_str(v);
+            start..text.len()
+        });
+        self.fields.push(Entry { name, value });
     }
 }
 
-impl<'a> IntoIterator for Params<'a> {
-    type Item = (Cow<'a, str>, Value<'a>);
-    type IntoIter = std::vec::IntoIter<Self::Item>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+impl PartialEq for Params<'_> {
+    /// The same fields in the same order, however their text is laid out.
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
-impl<'a, N: Into<Cow<'a, str>>, V: Into<Cow<'a, str>>> FromIterator<(N, V)> for Params<'a> {
+impl fmt::Debug for Params<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a, N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Params<'a> {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
-        Params(
-            iter.into_iter()
-                .map(|(n, v)| (n.into(), Value::Text(v.into())))
-                .collect(),
-        )
+        let mut params = Params::default();
+        for (name, value) in iter {
+            params.push(name.as_ref(), Some(value.as_ref()));
+        }
+        params
     }
 }
 
-/// Where one form field lies in the body, before decoding.
-struct RawField {
-    name: Range<usize>,
-    /// Empty, right after the name, for a field without `=`.
-    value: Range<usize>,
-    /// Contains `%` or `+`, so it needs decoding.
-    escaped: bool,
-}
-
-/// Finds the fields of a form body without changing it. A callback has a
-/// separator or escape every ~8 bytes: a byte loop would branch (and
-/// mispredict) on each, so the four special bytes are located eight at a
-/// time with word arithmetic and visited through a bit mask per 64 bytes.
-fn split_form(input: &[u8], fields: &mut Vec<RawField>) {
+/// Finds the fields of a form body without changing it, and which of them
+/// need decoding. A callback has a separator or escape every ~8 bytes: a
+/// byte loop would branch (and mispredict) on each, so the four special
+/// bytes are located eight at a time with word arithmetic and visited
+/// through a bit mask per 64 bytes.
+fn split_form(input: &[u8], fields: &mut Vec<Entry>, escaped: &mut Vec<usize>) {
     let mut split = Splitter {
         fields,
+        escaped,
         start: 0,
         eq: None,
-        escaped: false,
+        escape: false,
     };
     let mut blocks = input.chunks_exact(64);
     let mut base = 0;
@@ -217,15 +250,17 @@ fn split_form(input: &[u8], fields: &mut Vec<RawField>) {
 }
 
 thread_local! {
-    /// [`Params::decode_form`]'s list of fields, per thread.
-    static SPLIT: RefCell<Vec<RawField>> = const { RefCell::new(Vec::new()) };
+    /// [`Params::decode_form`]'s list of fields that need decoding, per
+    /// thread: reused rather than allocated per callback.
+    static ESCAPED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Splitter<'f> {
-    fields: &'f mut Vec<RawField>,
+    fields: &'f mut Vec<Entry>,
+    escaped: &'f mut Vec<usize>,
     start: usize,
     eq: Option<usize>,
-    escaped: bool,
+    escape: bool,
 }
 
 impl Splitter<'_> {
@@ -233,7 +268,7 @@ impl Splitter<'_> {
         match byte {
             b'&' => self.end_field(at),
             b'=' => self.eq = self.eq.or(Some(at)),
-            _ => self.escaped = true,
+            _ => self.escape = true,
         }
     }
 
@@ -244,13 +279,15 @@ impl Splitter<'_> {
                 Some(eq) => (self.start..eq, eq + 1..end),
                 None => (self.start..end, end..end),
             };
-            self.fields.push(RawField {
+            if self.escape {
+                self.escaped.push(self.fields.len());
+            }
+            self.fields.push(Entry {
                 name,
-                value,
-                escaped: self.escaped,
+                value: Some(value),
             });
         }
-        (self.start, self.eq, self.escaped) = (end + 1, None, false);
+        (self.start, self.eq, self.escape) = (end + 1, None, false);
     }
 }
 
@@ -329,7 +366,7 @@ const HEX: [u8; 256] = {
 };
 
 /// A JSON object's entries in order, duplicates kept.
-struct JsonFields<'a>(Vec<(Cow<'a, str>, Value<'a>)>);
+struct JsonFields<'a>(Params<'a>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonFields<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -345,20 +382,19 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonFields<'a> {
                 self,
                 mut map: M,
             ) -> Result<Self::Value, M::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                let mut params = Params::default();
                 while let Some((name, value)) =
                     map.next_entry::<Cow<'de, str>, serde_json::Value>()?
                 {
-                    let value = match value {
-                        serde_json::Value::String(s) => Value::Text(Cow::Owned(s)),
+                    match value {
+                        serde_json::Value::String(s) => params.push(&name, Some(&s)),
                         // arbitrary_precision keeps the literal, so 400-digit
                         // numbers and 1e400 reach the range checks intact.
-                        serde_json::Value::Number(n) => Value::Text(Cow::Owned(n.to_string())),
-                        _ => Value::NotText,
-                    };
-                    fields.push((name, value));
+                        serde_json::Value::Number(n) => params.push(&name, Some(&n.to_string())),
+                        _ => params.push(&name, None),
+                    }
                 }
-                Ok(JsonFields(fields))
+                Ok(JsonFields(params))
             }
         }
         d.deserialize_map(Visitor)
@@ -370,26 +406,24 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> Option<Value<'_>> {
-        Some(Value::Text(Cow::Borrowed(s)))
+        Some(Value::Text(s))
     }
 
     #[test]
     fn form_decodes_plus_percent_and_keeps_repeats() {
         let p = Params::from_form(b"From=%2B1415&Name=a+b&Name=c&Empty=&Bare&Pct=100%&Bad=%zz%4")
             .unwrap();
-        assert_eq!(p.get("From").cloned(), text("+1415"));
-        assert_eq!(p.get("Name").cloned(), text("a b"));
-        assert_eq!(p.get("Bare").cloned(), text(""));
-        assert_eq!(p.get("Pct").cloned(), text("100%"));
-        assert_eq!(p.get("Bad").cloned(), text("%zz%4"));
+        assert_eq!(p.get("From"), text("+1415"));
+        assert_eq!(p.get("Name"), text("a b"));
+        assert_eq!(p.get("Bare"), text(""));
+        assert_eq!(p.get("Pct"), text("100%"));
+        assert_eq!(p.get("Bad"), text("%zz%4"));
         assert_eq!(p.len(), 7);
         // Decoded in place: every component borrows from the input.
         let mut body = b"From=%2B1415&Name=a+b".to_vec();
         let p = Params::decode_form(&mut body).unwrap();
-        assert!(p
-            .iter()
-            .all(|(_, v)| matches!(v, Value::Text(Cow::Borrowed(_)))));
-        assert_eq!(p.get("From").cloned(), text("+1415"));
+        assert!(matches!(p.text, Cow::Borrowed(_)));
+        assert_eq!(p.get("From"), text("+1415"));
     }
 
     #[test]
@@ -432,13 +466,13 @@ mod tests {
             br#"{"A":20.01,"B":"20.01","C":1e400,"D":true,"E":null,"F":[1],"A":"2"}"#,
         )
         .unwrap();
-        assert_eq!(p.get("A").cloned(), text("20.01"));
+        assert_eq!(p.get("A"), text("20.01"));
         assert_eq!(p.len(), 7);
         // Out of f64 range, yet kept as text so the field (not the body) is invalid.
         let c = p.get("C").and_then(Value::as_text).unwrap();
         assert_eq!(c.parse::<f64>(), Ok(f64::INFINITY));
-        assert_eq!(p.get("D"), Some(&Value::NotText));
-        assert_eq!(p.get("F"), Some(&Value::NotText));
+        assert_eq!(p.get("D"), Some(Value::NotText));
+        assert_eq!(p.get("F"), Some(Value::NotText));
         assert_eq!(Params::from_json(b"[1]"), Err(DecodeError::NotAnObject));
         assert_eq!(Params::from_json(b"\"x\""), Err(DecodeError::NotAnObject));
         assert!(matches!(Params::from_json(b"{"), Err(DecodeError::Json(_))));

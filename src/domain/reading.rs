@@ -32,12 +32,12 @@ impl<T> Reading<T> {
 /// Parses a numeric field: text that Rust's f64 parser accepts, finite,
 /// then `accept` decides the range.
 pub(super) fn number<T>(
-    value: Option<&Value<'_>>,
+    value: Option<Value<'_>>,
     accept: impl FnOnce(f64) -> Option<T>,
 ) -> Reading<T> {
     match value {
         None => Reading::Absent,
-        Some(Value::Text(s)) if s.is_empty() => Reading::Absent,
+        Some(Value::Text("")) => Reading::Absent,
         Some(Value::Text(s)) => match digits(s).map_or_else(|| s.parse::<f64>(), Ok) {
             Ok(x) if x.is_finite() => accept(x).map_or(Reading::Invalid, Reading::Valid),
             _ => Reading::Invalid,
@@ -69,8 +69,8 @@ mod tests {
     use super::*;
 
     fn count(s: Option<&str>) -> Reading<f64> {
-        let value = s.map(|s| Value::Text(s.to_owned().into()));
-        number(value.as_ref(), |x| (0.0..=10.0).contains(&x).then_some(x))
+        let value = s.map(Value::Text);
+        number(value, |x| (0.0..=10.0).contains(&x).then_some(x))
     }
 
     #[test]
@@ -86,7 +86,7 @@ mod tests {
         assert_eq!(count(Some(&"9".repeat(400))), Reading::Invalid);
         assert_eq!(count(Some("")), Reading::Absent);
         assert_eq!(count(None), Reading::Absent);
-        assert_eq!(number(Some(&Value::NotText), Some), Reading::Invalid);
+        assert_eq!(number(Some(Value::NotText), Some), Reading::Invalid);
     }
 
     #[test]
