@@ -83,13 +83,16 @@ impl StatusEvent {
     /// Reads the fields it knows from `params` in one pass; the rest are
     /// ignored.
     pub fn parse(params: &Params<'_>) -> Result<Self, EventError> {
-        let mut raw: [Option<Value<'_>>; Field::COUNT] = [None; Field::COUNT];
-        for (name, value) in params.iter() {
+        // Where each field read is: names are matched first, and only the
+        // ~20 values read are looked up.
+        let mut at: [Option<usize>; Field::COUNT] = [None; Field::COUNT];
+        for (i, name) in params.names().enumerate() {
             if let Some(field) = Field::find(name) {
                 // The first occurrence wins, as in every form parser users know.
-                raw[field.index()].get_or_insert(value);
+                at[field.index()].get_or_insert(i);
             }
         }
+        let raw = at.map(|i| i.map(|i| params.value(i)));
         let special = |s: Special| raw[Field::Special(s).index()];
 
         let call_sid = required(special(Special::CallSid), "CallSid")?;

@@ -78,41 +78,49 @@ impl<'a> Params<'a> {
     /// cannot be the text SignalWire signed are refused rather than silently
     /// replaced.
     pub fn decode_form(input: &'a mut [u8]) -> Result<Self, DecodeError> {
-        let mut fields = Vec::new();
+        // Scratch of this thread's, reused: a callback's ~60 ranges would
+        // otherwise cost a few reallocations each time.
+        let mut fields = RANGES.with_borrow_mut(std::mem::take);
+        fields.clear();
         ESCAPED.with_borrow_mut(|escaped| {
             escaped.clear();
             split_form(input, &mut fields, escaped);
-            for &i in escaped.iter() {
-                let Entry { name, value } = &mut fields[i];
-                name.end = decode_in_place(&mut input[name.clone()]) + name.start;
-                if let Some(value) = value {
-                    value.end = decode_in_place(&mut input[value.clone()]) + value.start;
+            for &Escaped { field, name, value } in escaped.iter() {
+                let Entry { name: n, value: v } = &mut fields[field];
+                if name {
+                    n.end = n.start + decode_in_place(&mut input[n.clone()], 0);
+                }
+                if let (Some(from), Some(v)) = (value, v) {
+                    v.end = v.start + decode_in_place(&mut input[v.clone()], from - v.start);
                 }
             }
         });
+        let mut params = Params {
+            text: Cow::Borrowed(""),
+            fields,
+        };
         // Separators and the bytes freed by decoding are ASCII, so the
         // buffer is valid UTF-8 exactly when every name and value is, and
         // every range starts and ends on a character boundary.
         let input: &'a [u8] = input;
         let text = std::str::from_utf8(input).map_err(|_| DecodeError::Utf8)?;
-        Ok(Params {
-            text: Cow::Borrowed(text),
-            fields,
-        })
+        params.text = Cow::Borrowed(text);
+        Ok(params)
     }
 
     /// [`Params::decode_form`] for input that cannot be decoded in place
     /// (a query string, a test's literal): decodes a copy, fields owned.
     pub fn from_form(input: &[u8]) -> Result<Params<'static>, DecodeError> {
         let mut copy = input.to_vec();
-        Ok(Params::decode_form(&mut copy)?.into_owned())
+        let owned = Params::decode_form(&mut copy)?.into_owned();
+        Ok(owned)
     }
 
     /// The same fields, owning their text.
-    pub fn into_owned(self) -> Params<'static> {
+    pub fn into_owned(mut self) -> Params<'static> {
         Params {
-            text: Cow::Owned(self.text.into_owned()),
-            fields: self.fields,
+            text: Cow::Owned(std::mem::take(&mut self.text).into_owned()),
+            fields: std::mem::take(&mut self.fields),
         }
     }
 
@@ -140,21 +148,37 @@ impl<'a> Params<'a> {
         Some((self.part(&entry.name), self.part(entry.value.as_ref()?)))
     }
 
-    /// The `i`th field's name, as bytes.
-    pub fn name_bytes(&self, i: usize) -> &[u8] {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Value<'_>)> {
         self.fields
-            .get(i)
-            .map_or(&[], |entry| self.part(&entry.name).as_bytes())
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| (self.part(&entry.name), self.value(i)))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Value<'_>)> {
-        self.fields.iter().map(|entry| {
-            let value = entry
-                .value
-                .as_ref()
-                .map_or(Value::NotText, |v| Value::Text(self.part(v)));
-            (self.part(&entry.name), value)
-        })
+    /// The names in arrival order: what a reader matches before it needs a
+    /// value, which [`Params::value`] then gives by position.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|entry| self.part(&entry.name))
+    }
+
+    /// The `i`th field's value ([`Value::NotText`] past the end).
+    pub fn value(&self, i: usize) -> Value<'_> {
+        match self.fields.get(i).and_then(|e| e.value.as_ref()) {
+            Some(value) => Value::Text(self.part(value)),
+            None => Value::NotText,
+        }
+    }
+
+    /// The text all ranges are of, and the `i`th field's name and value
+    /// ranges if its value is text: for readers of the raw bytes, such as
+    /// the signature, which copy many fields and need no `str` checks.
+    pub fn spans(&self, i: usize) -> Option<(Range<usize>, Range<usize>)> {
+        let entry = self.fields.get(i)?;
+        Some((entry.name.clone(), entry.value.clone()?))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.text.as_bytes()
     }
 
     /// Total length of all names and text values, in bytes.
@@ -194,6 +218,27 @@ impl<'a> Params<'a> {
     }
 }
 
+impl Drop for Params<'_> {
+    /// Gives the list of ranges back to this thread's scratch for the next
+    /// form, unless the scratch already has as much room.
+    fn drop(&mut self) {
+        let fields = std::mem::take(&mut self.fields);
+        if fields.capacity() <= MAX_KEPT_RANGES {
+            // At thread exit the scratch may be gone: nothing to keep then.
+            let _ = RANGES.try_with(|kept| {
+                let mut kept = kept.borrow_mut();
+                if kept.capacity() < fields.capacity() {
+                    *kept = fields;
+                }
+            });
+        }
+    }
+}
+
+/// The most ranges a thread keeps between forms: a huge form's list is not
+/// kept beyond it.
+const MAX_KEPT_RANGES: usize = 256;
+
 impl PartialEq for Params<'_> {
     /// The same fields in the same order, however their text is laid out.
     fn eq(&self, other: &Self) -> bool {
@@ -222,13 +267,14 @@ impl<'a, N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Params<'a> {
 /// byte loop would branch (and mispredict) on each, so the four special
 /// bytes are located eight at a time with word arithmetic and visited
 /// through a bit mask per 64 bytes.
-fn split_form(input: &[u8], fields: &mut Vec<Entry>, escaped: &mut Vec<usize>) {
+fn split_form(input: &[u8], fields: &mut Vec<Entry>, escaped: &mut Vec<Escaped>) {
     let mut split = Splitter {
         fields,
         escaped,
         start: 0,
         eq: None,
-        escape: false,
+        name_escaped: false,
+        value_escape: None,
     };
     let mut blocks = input.chunks_exact(64);
     let mut base = 0;
@@ -249,26 +295,39 @@ fn split_form(input: &[u8], fields: &mut Vec<Entry>, escaped: &mut Vec<usize>) {
     split.end_field(input.len());
 }
 
+/// A field that needs decoding: in its name, and from where in its value.
+struct Escaped {
+    field: usize,
+    name: bool,
+    value: Option<usize>,
+}
+
 thread_local! {
     /// [`Params::decode_form`]'s list of fields that need decoding, per
     /// thread: reused rather than allocated per callback.
-    static ESCAPED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static ESCAPED: RefCell<Vec<Escaped>> = const { RefCell::new(Vec::new()) };
+    /// A list of ranges for the next form's [`Params`], per thread.
+    static RANGES: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Splitter<'f> {
     fields: &'f mut Vec<Entry>,
-    escaped: &'f mut Vec<usize>,
+    escaped: &'f mut Vec<Escaped>,
     start: usize,
     eq: Option<usize>,
-    escape: bool,
+    name_escaped: bool,
+    /// The first escape in the value.
+    value_escape: Option<usize>,
 }
 
 impl Splitter<'_> {
     fn special(&mut self, at: usize, byte: u8) {
-        match byte {
-            b'&' => self.end_field(at),
-            b'=' => self.eq = self.eq.or(Some(at)),
-            _ => self.escape = true,
+        match (byte, self.eq) {
+            (b'&', _) => self.end_field(at),
+            (b'=', None) => self.eq = Some(at),
+            (b'=', Some(_)) => {}
+            (_, None) => self.name_escaped = true,
+            (_, Some(_)) => self.value_escape = self.value_escape.or(Some(at)),
         }
     }
 
@@ -279,15 +338,20 @@ impl Splitter<'_> {
                 Some(eq) => (self.start..eq, eq + 1..end),
                 None => (self.start..end, end..end),
             };
-            if self.escape {
-                self.escaped.push(self.fields.len());
+            if self.name_escaped || self.value_escape.is_some() {
+                self.escaped.push(Escaped {
+                    field: self.fields.len(),
+                    name: self.name_escaped,
+                    value: self.value_escape,
+                });
             }
             self.fields.push(Entry {
                 name,
                 value: Some(value),
             });
         }
-        (self.start, self.eq, self.escape) = (end + 1, None, false);
+        self.start = end + 1;
+        (self.eq, self.name_escaped, self.value_escape) = (None, false, None);
     }
 }
 
@@ -316,35 +380,57 @@ fn special_bytes(block: &[u8]) -> u64 {
 
 /// Percent- and plus-decodes `raw` into its own first bytes and returns the
 /// decoded length; the bytes after it are overwritten with ASCII so the
-/// buffer stays checkable as UTF-8 in one go.
-fn decode_in_place(raw: &mut [u8]) -> usize {
-    // Up to the first escape the text decodes to itself: nothing to write.
-    let Some(first) = raw.iter().position(|&b| b == b'%' || b == b'+') else {
-        return raw.len();
-    };
+/// buffer stays checkable as UTF-8 in one go. Nothing before `first` needs
+/// decoding.
+fn decode_in_place(raw: &mut [u8], first: usize) -> usize {
     let (mut r, mut w) = (first, first);
     while r < raw.len() {
-        let b = raw[r];
-        r += 1;
-        raw[w] = match b {
-            b'+' => b' ',
-            b'%' => match raw
-                .get(r..r + 2)
-                .map(|h| (HEX[h[0] as usize], HEX[h[1] as usize]))
-            {
-                Some((high, low)) if high | low < 16 => {
-                    r += 2;
-                    high << 4 | low
+        // Up to the first escape the text decodes to itself, and the writes
+        // only start there: plain bytes after it move eight at a time, or
+        // up to the next escape without testing each.
+        if let Some(word) = raw.get(r..r + 8) {
+            let word: [u8; 8] = word.try_into().unwrap_or_default();
+            let plain = first_escape(u64::from_le_bytes(word));
+            if plain == 8 {
+                raw[w..w + 8].copy_from_slice(&word);
+                (r, w) = (r + 8, w + 8);
+                continue;
+            }
+            // A few bytes: a loop beats a call to `memmove`.
+            for &b in &word[..plain] {
+                raw[w] = b;
+                w += 1;
+            }
+            r += plain;
+        }
+        let (byte, read) = match raw[r] {
+            b'+' => (b' ', 1),
+            b'%' => match raw.get(r + 1..r + 3) {
+                Some(&[high, low]) if HEX[high as usize] | HEX[low as usize] < 16 => {
+                    (HEX[high as usize] << 4 | HEX[low as usize], 3)
                 }
                 // A `%` without two hex digits stays as it is (WHATWG).
-                _ => b'%',
+                _ => (b'%', 1),
             },
-            b => b,
+            b => (b, 1),
         };
-        w += 1;
+        raw[w] = byte;
+        (r, w) = (r + read, w + 1);
     }
     raw[w..].fill(b' ');
     w
+}
+
+/// The index of the first `%` or `+` among the eight bytes of `word` (in
+/// memory order), 8 if there is none.
+fn first_escape(word: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The classic zero-byte test: its lowest set bit is exact, which is all
+    // that is read of it.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let hits = zero(word ^ (ONES * u64::from(b'%'))) | zero(word ^ (ONES * u64::from(b'+')));
+    hits.trailing_zeros() as usize / 8
 }
 
 /// A byte's value as a hex digit, or 0xff: one load instead of three range
@@ -449,6 +535,21 @@ mod tests {
                 assert_eq!(special_bytes(&block), expected, "byte {b:#x} at {at}");
             }
         }
+    }
+
+    #[test]
+    fn first_escape_finds_the_first_percent_or_plus_of_a_word() {
+        for escape in [b'%', b'+'] {
+            for at in 0..8 {
+                // Neighbours one above and below, and a second escape after.
+                let mut word = [escape - 1, escape + 1, b'a', b'%', b'+', 0, 0xff, b'z'];
+                word[..at + 1].iter_mut().for_each(|b| *b = b'a');
+                word[at] = escape;
+                let expected = word.iter().position(|&b| b == b'%' || b == b'+');
+                assert_eq!(first_escape(u64::from_le_bytes(word)), expected.unwrap());
+            }
+        }
+        assert_eq!(first_escape(u64::from_le_bytes(*b"abc$,*=&")), 8);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!
 //! Every configured key (rotation) and both port variants of the URL are tried.
 
+mod order;
 mod url;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -19,6 +20,7 @@ use subtle::ConstantTimeEq;
 
 pub use crate::configuration::{SignedUrl, SigningKey};
 use crate::domain::Params;
+use order::append_signed_params;
 pub use url::port_variants;
 
 type HmacSha1 = Hmac<Sha1>;
@@ -118,115 +120,11 @@ fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
     BASE64.decode(signature).ok()
 }
 
-/// The parameters sorted by name, each name's distinct values sorted, as
-/// twilio-python's validator does; `emit` receives them in that order.
-fn for_each_sorted<'p>(params: &'p Params<'_>, mut emit: impl FnMut(&'p str, &'p str)) {
-    // Sorting ~50 names that share prefixes ("AudioIn…", "Call…") by string
-    // comparison costs more than the HMAC. Instead sort plain integers: a
-    // name's first twelve bytes over the field's index. They tell nearly all
-    // names apart; only runs with an equal prefix (a repeated name, or names
-    // such as AudioInJitterMax/MinVariance) are then compared as strings.
-    let n = params.len();
-    let name_key = |i: usize| {
-        params
-            .text_at(i)
-            .map_or(0, |(name, _)| prefix12(name.as_bytes()))
-    };
-    let key = |i: usize| name_key(i) << 32 | i as u128;
-    // Only fields with text are signed (a form's always all have it).
-    let all_text = params.iter().all(|(_, v)| v.as_text().is_some());
-    // A sender lays out its callbacks the same way each time, so the keys
-    // are laid out in the order the last body with as many fields sorted to:
-    // the sort then finds one ascending run and returns after n compares.
-    // Any other body just sorts as usual.
-    let mut keys: Vec<u128> = LAST_ORDER.with_borrow(|orders| {
-        let order = &orders[n % ORDER_SLOTS];
-        if all_text && order.len() == n {
-            order.iter().map(|&i| key(i as usize)).collect()
-        } else {
-            (0..n)
-                .filter(|&i| params.text_at(i).is_some())
-                .map(key)
-                .collect()
-        }
-    });
-    keys.sort_unstable();
-    if all_text {
-        remember_order(&keys);
-    }
-    // Every key is of a field with text.
-    let field = |key: &u128| params.text_at(*key as u32 as usize).unwrap_or_default();
-    for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
-        if let [key] = run {
-            let (name, value) = field(key);
-            emit(name, value);
-        } else {
-            let mut tied: Vec<(&str, &str)> = run.iter().map(field).collect();
-            tied.sort_unstable();
-            tied.dedup();
-            for (name, value) in tied {
-                emit(name, value);
-            }
-        }
-    }
-}
-
-/// How many field layouts each worker thread remembers: slot `n % ORDER_SLOTS`
-/// holds the last order of a body with `n` fields.
-const ORDER_SLOTS: usize = 4;
-
-thread_local! {
-    /// Per worker thread, the sorted field order of recent bodies, by field
-    /// count (a sender's progress and terminal callbacks differ).
-    static LAST_ORDER: RefCell<[Vec<u32>; ORDER_SLOTS]> = RefCell::new(Default::default());
-}
-
-/// Keeps the order `keys` sorted to for the next body with as many fields.
-fn remember_order(keys: &[u128]) {
-    LAST_ORDER.with_borrow_mut(|orders| {
-        let order = &mut orders[keys.len() % ORDER_SLOTS];
-        order.clear();
-        order.extend(keys.iter().map(|&k| k as u32));
-    });
-}
-
-/// The first twelve bytes of `name` as a big-endian integer, zero-padded:
-/// integer order is byte order, and a shorter name sorts first.
-fn prefix12(name: &[u8]) -> u128 {
-    // Whole-word loads: copying into a zeroed array and reading it back
-    // stalls on store forwarding, and this runs once per field.
-    match name.first_chunk::<12>() {
-        Some(head) => {
-            let (high, low) = head.split_at(8);
-            let high = u64::from_be_bytes(high.try_into().expect("8 bytes"));
-            let low = u32::from_be_bytes(low.try_into().expect("4 bytes"));
-            u128::from(high) << 32 | u128::from(low)
-        }
-        // Most names are shorter: one copy into a zeroed word beats a
-        // variable shift of a u128 per byte.
-        None => {
-            let mut padded = [0u8; 16];
-            padded[..name.len()].copy_from_slice(name);
-            u128::from_be_bytes(padded) >> 32
-        }
-    }
-}
-
-/// Σ name + value over the sorted parameters, the part of the signed text
-/// after the URL, gathered into one buffer so the MAC gets one `update`
-/// instead of one per name and per value (~130 for a callback).
+/// The signed text after the URL, for signing.
 fn signed_params(params: &Params<'_>) -> Vec<u8> {
     let mut out = Vec::new();
     append_signed_params(params, &mut out);
     out
-}
-
-fn append_signed_params(params: &Params<'_>, out: &mut Vec<u8>) {
-    out.reserve(params.text_len());
-    for_each_sorted(params, |name, value| {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(value.as_bytes());
-    });
 }
 
 thread_local! {
@@ -318,38 +216,6 @@ mod tests {
             key.sign_form("http://h/", &a),
             key.sign_form("http://h/", &b)
         );
-    }
-
-    #[test]
-    fn prefix_keyed_sort_is_plain_lexicographic_order() {
-        let names = [
-            "AudioInMos",
-            "AudioInMediaPacketCount",
-            "AudioIn",
-            "Audio",
-            "AudioIn\u{0}",
-            "A",
-            "",
-            "Call",
-            "Caller",
-            "CallSid",
-            "Zé",
-            "Z",
-        ];
-        let values = ["b", "a", ""];
-        let params: Params = names
-            .iter()
-            .flat_map(|n| values.iter().map(move |v| (*n, *v)))
-            .collect();
-        let mut expected: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(n, v)| (n, v.as_text().unwrap()))
-            .collect();
-        expected.sort();
-        expected.dedup();
-        let mut sorted = Vec::new();
-        for_each_sorted(&params, |n, v| sorted.push((n, v)));
-        assert_eq!(sorted, expected);
     }
 
     #[test]
