@@ -8,7 +8,7 @@
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -211,10 +211,14 @@ async fn read_body(
     }
 }
 
+/// Named once: a header looked up by `&str` is parsed and hashed each time.
+const SIGNALWIRE_SIGNATURE: HeaderName = HeaderName::from_static("x-signalwire-signature");
+const TWILIO_SIGNATURE: HeaderName = HeaderName::from_static("x-twilio-signature");
+
 fn signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
     headers
-        .get("x-signalwire-signature")
-        .or_else(|| headers.get("x-twilio-signature"))
+        .get(SIGNALWIRE_SIGNATURE)
+        .or_else(|| headers.get(TWILIO_SIGNATURE))
         .map(|v| v.as_bytes())
         .ok_or(Rejection::MissingSignature)
 }

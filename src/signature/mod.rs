@@ -116,8 +116,26 @@ impl Verifier {
     }
 }
 
-fn decode_base64_mac(signature: &[u8]) -> Option<Vec<u8>> {
-    BASE64.decode(signature).ok()
+/// A base64 MAC, decoded without allocating: any longer than the buffer is
+/// not a SHA-1 MAC anyway.
+fn decode_base64_mac(signature: &[u8]) -> Option<MacBytes> {
+    let mut bytes = [0; 32];
+    let len = BASE64.decode_slice(signature, &mut bytes).ok()?;
+    Some(MacBytes { bytes, len })
+}
+
+/// A decoded MAC of up to 32 bytes.
+struct MacBytes {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl std::ops::Deref for MacBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// The signed text after the URL, for signing.

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use axum::http::{HeaderMap, Uri};
+use axum::http::{header, HeaderMap, HeaderName, Uri};
 
 use crate::configuration::SignedUrl;
 
@@ -19,8 +19,8 @@ impl SignedUrl {
                 concat(&[base.as_str(), rest])
             }
             None => {
-                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-                let forwarded = |name: &str| {
+                let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+                let forwarded = |name: &HeaderName| {
                     self.trust_forwarded_headers
                         .then(|| header(name))
                         .flatten()
@@ -33,9 +33,9 @@ impl SignedUrl {
                 } else {
                     "http"
                 };
-                let scheme = forwarded("x-forwarded-proto").unwrap_or(listener);
-                let host = forwarded("x-forwarded-host")
-                    .or_else(|| header("host"))
+                let scheme = forwarded(&X_FORWARDED_PROTO).unwrap_or(listener);
+                let host = forwarded(&X_FORWARDED_HOST)
+                    .or_else(|| header(&header::HOST))
                     .or_else(|| uri.authority().map(|a| a.as_str()))
                     .unwrap_or("");
                 concat(&[scheme, "://", host, path_and_query])
@@ -43,6 +43,10 @@ impl SignedUrl {
         }
     }
 }
+
+/// Named once: a header looked up by `&str` is parsed and hashed each time.
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
 /// The pieces joined, with one allocation: `format!` costs ~2,000
 /// instructions per callback for the same string.
