@@ -3,10 +3,10 @@
 //! twilio-python's validator builds it.
 //!
 //! Sorting ~50 names that share prefixes ("AudioIn…", "Call…") by string
-//! comparison costs more than the HMAC. Instead each name's first sixteen
+//! comparison costs more than the HMAC. Instead each name's first eight
 //! bytes are one integer, whose order is the names' order wherever they
-//! differ there; only runs with an equal prefix (a repeated name) are
-//! compared as strings. And a sender lays out its callbacks the same way
+//! differ there; only names alike in them ("AudioInM…") are compared as
+//! strings. And a sender lays out its callbacks the same way
 //! each time, so the order the last body with as many fields sorted to is
 //! tried first: checking it is one pass, and the copying happens in it.
 
@@ -42,77 +42,88 @@ thread_local! {
 }
 
 /// Copies the fields in `order` to `out` from `at`, if that order sorts
-/// `params` with no two names alike in their first sixteen bytes; where it
-/// does not, `None` (and `out` is to be overwritten).
+/// `params` with no field repeated; where it does not, `None` (and `out` is
+/// to be overwritten).
 fn in_last_order(params: &Params<'_>, order: &[u32], out: &mut [u8], at: usize) -> Option<usize> {
     if order.len() != params.len() {
         return None;
     }
     let text = params.bytes();
-    let (mut end, mut last) = (at, None);
+    let (mut end, mut last) = (at, None::<(u64, Range<usize>)>);
     for &i in order {
         let (name, value) = params.spans(i as usize)?;
-        let key = Some(prefix16(text, name.clone()));
-        if key <= last {
-            return None;
+        let key = prefix8(text, name.clone());
+        // Names alike in their first eight bytes ("AudioInM…") are compared
+        // whole; the rest by the integer alone.
+        if let Some((last_key, last_name)) = last {
+            if key < last_key || key == last_key && text[name.clone()] <= text[last_name] {
+                return None;
+            }
         }
-        last = key;
-        end = put(out, end, text, name);
+        end = put(out, end, text, name.clone());
         end = put(out, end, text, value);
+        last = Some((key, name));
     }
     Some(end)
 }
 
 /// Sorts the fields with text, copies them to `out` from `at`, and keeps
-/// the order for the next body with as many fields.
+/// the order for the next body with as many fields (which, with a pair
+/// repeated, is one field short and will not be tried).
 fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) -> usize {
     let text = params.bytes();
-    let mut keys: Vec<(u128, u32)> = (0..params.len())
+    let mut keys: Vec<(u64, u32)> = (0..params.len())
         .filter_map(|i| {
             let (name, _) = params.spans(i)?;
-            Some((prefix16(text, name), i as u32))
+            Some((prefix8(text, name), i as u32))
         })
         .collect();
     keys.sort_unstable();
     order.clear();
-    order.extend(keys.iter().map(|&(_, i)| i));
-    let spans = |&(_, i): &(u128, u32)| params.spans(i as usize).unwrap_or_default();
-    let pair =
-        |(name, value): &(Range<usize>, Range<usize>)| (&text[name.clone()], &text[value.clone()]);
+    // Every key is of a field with text.
+    let pair = |&(_, i): &(u64, u32)| {
+        let (name, value) = params.spans(i as usize).unwrap_or_default();
+        (&text[name], &text[value])
+    };
+    for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
+        // Names alike in their first eight bytes, or repeated: compared
+        // whole, a repeated pair signed once.
+        run.sort_unstable_by(|a, b| pair(a).cmp(&pair(b)));
+        let mut last = None;
+        for key in run.iter() {
+            if last != Some(pair(key)) {
+                order.push(key.1);
+                last = Some(pair(key));
+            }
+        }
+    }
     let mut end = at;
-    for run in keys.chunk_by(|a, b| a.0 == b.0) {
-        let mut fields: Vec<_> = run.iter().map(spans).collect();
-        if fields.len() > 1 {
-            fields.sort_unstable_by(|a, b| pair(a).cmp(&pair(b)));
-            fields.dedup_by(|a, b| pair(a) == pair(b));
-        }
-        for (name, value) in fields {
-            end = put(out, end, text, name);
-            end = put(out, end, text, value);
-        }
+    for &i in order.iter() {
+        let (name, value) = params.spans(i as usize).unwrap_or_default();
+        end = put(out, end, text, name);
+        end = put(out, end, text, value);
     }
     end
 }
 
-/// The first sixteen bytes of the name `text[name]` as a big-endian
-/// integer, zero-padded: integer order is byte order where names differ in
-/// them.
-fn prefix16(text: &[u8], name: Range<usize>) -> u128 {
-    // One load of the sixteen bytes from the name's start, those past its
-    // end masked off; a copy of a variable length would call `memcpy`.
-    match text.get(name.start..name.start + 16) {
+/// The first eight bytes of the name `text[name]` as a big-endian integer,
+/// zero-padded: integer order is byte order where names differ in them.
+fn prefix8(text: &[u8], name: Range<usize>) -> u64 {
+    // One load of the eight bytes from the name's start, those past its end
+    // masked off; a copy of a variable length would call `memcpy`.
+    match text.get(name.start..name.start + 8) {
         Some(block) => {
-            let block: [u8; 16] = block.try_into().unwrap_or_default();
-            let past_end = 8 * 16usize.saturating_sub(name.len()) as u32;
-            u128::from_be_bytes(block) & u128::MAX.checked_shl(past_end).unwrap_or(0)
+            let block: [u8; 8] = block.try_into().unwrap_or_default();
+            let past_end = 8 * 8usize.saturating_sub(name.len()) as u32;
+            u64::from_be_bytes(block) & u64::MAX.checked_shl(past_end).unwrap_or(0)
         }
         // Near the end of the text.
         None => {
             let name = &text[name];
-            let mut padded = [0u8; 16];
-            let len = name.len().min(16);
+            let mut padded = [0u8; 8];
+            let len = name.len().min(8);
             padded[..len].copy_from_slice(&name[..len]);
-            u128::from_be_bytes(padded)
+            u64::from_be_bytes(padded)
         }
     }
 }
@@ -199,6 +210,23 @@ mod tests {
             let params: Params = pairs.iter().copied().collect();
             assert_eq!(signed(&params), plain(pairs), "{pairs:?}");
         }
+    }
+
+    #[test]
+    fn a_sorted_layout_is_remembered_in_its_final_order_and_taken_next_time() {
+        // Names alike in their first eight bytes, out of order by position.
+        let pairs = [
+            ("AudioInMos", "4"),
+            ("AudioInMediaPacketCount", "9"),
+            ("A", ""),
+        ];
+        let params: Params = pairs.iter().copied().collect();
+        let mut order = Vec::new();
+        let mut out = vec![0; params.text_len() + SHORT];
+        let end = sorted(&params, &mut order, &mut out, 0);
+        assert_eq!(order, [2, 1, 0]);
+        assert_eq!(in_last_order(&params, &order, &mut out, 0), Some(end));
+        assert_eq!(in_last_order(&params, &[2, 0, 1], &mut out, 0), None);
     }
 
     #[test]
