@@ -164,15 +164,15 @@ enum BodyKind {
 }
 
 fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Rejection> {
-    let mime = headers
+    let value = headers
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::trim)
-        .unwrap_or_default();
-    if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        .map_or(&[][..], |v| v.as_bytes());
+    // The media type, before any parameters such as `charset`.
+    let end = value.iter().position(|&b| b == b';').unwrap_or(value.len());
+    let mime = value[..end].trim_ascii();
+    if mime.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
         Ok(BodyKind::Form)
-    } else if mime.eq_ignore_ascii_case("application/json") {
+    } else if mime.eq_ignore_ascii_case(b"application/json") {
         Ok(BodyKind::Json)
     } else {
         Err(Rejection::UnsupportedMediaType)
