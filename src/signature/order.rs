@@ -49,22 +49,30 @@ fn in_last_order(params: &Params<'_>, order: &[u32], out: &mut [u8], at: usize) 
         return None;
     }
     let text = params.bytes();
-    let (mut end, mut last) = (at, None::<(u64, Range<usize>)>);
+    let mut end = at;
+    // The previous field's key and name (none before the first: 0 and an
+    // empty name, below every other).
+    let (mut last_key, mut last_name) = (0, 0..0);
     for &i in order {
         let (name, value) = params.spans(i as usize)?;
         let key = prefix8(text, name.clone());
         // Names alike in their first eight bytes ("AudioInM…") are compared
         // whole; the rest by the integer alone.
-        if let Some((last_key, last_name)) = last {
-            if key < last_key || key == last_key && text[name.clone()] <= text[last_name] {
-                return None;
-            }
+        if key <= last_key && !follows(text, &name, &last_name) {
+            return None;
         }
         end = put(out, end, text, name.clone());
         end = put(out, end, text, value);
-        last = Some((key, name));
+        (last_key, last_name) = (key, name);
     }
     Some(end)
+}
+
+/// Whether the name `text[name]` sorts after `text[last]`: the rare check
+/// of names with equal keys, kept out of the loop.
+#[cold]
+fn follows(text: &[u8], name: &Range<usize>, last: &Range<usize>) -> bool {
+    text[name.clone()] > text[last.clone()]
 }
 
 /// Sorts the fields with text, copies them to `out` from `at`, and keeps
