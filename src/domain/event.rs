@@ -32,8 +32,10 @@ impl std::error::Error for EventError {}
 /// SequenceNumber is absent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventId {
-    account_sid: String,
-    call_sid: String,
+    /// AccountSid then CallSid, in one allocation.
+    sids: String,
+    /// Where CallSid starts in `sids`.
+    split: usize,
     position: Position,
 }
 
@@ -50,19 +52,32 @@ enum Position {
 impl EventId {
     /// AccountSid, "" when absent.
     pub fn account_sid(&self) -> &str {
-        &self.account_sid
+        self.sids.get(..self.split).unwrap_or_default()
     }
 
     pub fn call_sid(&self) -> &str {
-        &self.call_sid
+        self.sids.get(self.split..).unwrap_or_default()
+    }
+}
+
+impl EventId {
+    fn new(account_sid: &str, call_sid: &str, position: Position) -> Self {
+        let mut sids = String::with_capacity(account_sid.len() + call_sid.len());
+        sids.push_str(account_sid);
+        sids.push_str(call_sid);
+        EventId {
+            sids,
+            split: account_sid.len(),
+            position,
+        }
     }
 }
 
 impl Hash for EventId {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Length-prefixed by `str`'s Hash, so ("a","bc") and ("ab","c") differ.
-        self.account_sid.hash(state);
-        self.call_sid.hash(state);
+        self.account_sid().hash(state);
+        self.call_sid().hash(state);
         self.position.hash(state);
     }
 }
@@ -115,13 +130,11 @@ impl StatusEvent {
             Some(Value::NotText) => Reading::Invalid,
         };
         let mut event = StatusEvent {
-            id: EventId {
-                account_sid: text(special(Special::AccountSid))
-                    .unwrap_or_default()
-                    .to_owned(),
-                call_sid: call_sid.to_owned(),
+            id: EventId::new(
+                text(special(Special::AccountSid)).unwrap_or_default(),
+                call_sid,
                 position,
-            },
+            ),
             status,
             direction: text(special(Special::Direction)).map_or(Direction::Other, Direction::parse),
             sip_code: text(special(Special::SipResultCode))

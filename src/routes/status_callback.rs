@@ -56,7 +56,7 @@ async fn accept(state: &AppState, request: Request) -> Result<Outcome, Rejection
             return Err(Rejection::TooLarge(webhook.max_body_bytes));
         }
         // A copy of the query, so it is decoded in place like a form body.
-        BodyKind::Query => query.as_bytes().to_vec(),
+        BodyKind::Query => Buffer::copy_of(query.as_bytes()),
         BodyKind::Form | BodyKind::Json => read_body(webhook, &parts.headers, body).await?,
     };
 
@@ -184,7 +184,7 @@ async fn read_body(
     webhook: &Webhook,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Vec<u8>, Rejection> {
+) -> Result<Buffer, Rejection> {
     let limit = webhook.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -203,7 +203,7 @@ async fn read_body(
     };
     match read {
         Err(_) => Err(Rejection::Timeout(webhook.read_timeout)),
-        Ok(Ok(collected)) => Ok(Vec::from(collected.to_bytes())),
+        Ok(Ok(collected)) => Ok(Buffer::copy_of(&collected.to_bytes())),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             Err(Rejection::TooLarge(limit))
         }
@@ -214,6 +214,48 @@ async fn read_body(
 /// Named once: a header looked up by `&str` is parsed and hashed each time.
 const SIGNALWIRE_SIGNATURE: HeaderName = HeaderName::from_static("x-signalwire-signature");
 const TWILIO_SIGNATURE: HeaderName = HeaderName::from_static("x-twilio-signature");
+
+/// A copy of a request's bytes in this thread's reused buffer, given back
+/// when dropped: a callback is decoded in place, and a fresh buffer per
+/// callback would cost an allocation and its release.
+struct Buffer(Vec<u8>);
+
+thread_local! {
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Buffer {
+    fn copy_of(bytes: &[u8]) -> Self {
+        let mut buffer = BUFFER.with_borrow_mut(std::mem::take);
+        buffer.clear();
+        buffer.extend_from_slice(bytes);
+        Buffer(buffer)
+    }
+}
+
+impl Drop for Buffer {
+    /// Kept for the next callback unless it grew past a callback's size.
+    fn drop(&mut self) {
+        let buffer = std::mem::take(&mut self.0);
+        if buffer.capacity() <= 16 * 1024 {
+            let _ = BUFFER.try_with(|kept| *kept.borrow_mut() = buffer);
+        }
+    }
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Buffer {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+}
 
 fn signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
     headers
