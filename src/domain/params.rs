@@ -181,14 +181,6 @@ impl<'a> Params<'a> {
         self.text.as_bytes()
     }
 
-    /// Total length of all names and text values, in bytes.
-    pub fn text_len(&self) -> usize {
-        self.fields
-            .iter()
-            .map(|e| e.name.len() + e.value.as_ref().map_or(0, Range::len))
-            .sum()
-    }
-
     pub fn len(&self) -> usize {
         self.fields.len()
     }

@@ -19,8 +19,9 @@ use crate::domain::Params;
 /// so the MAC gets one `update` instead of one per name and value.
 pub(super) fn append_signed_params(params: &Params<'_>, out: &mut Vec<u8>) {
     let start = out.len();
-    // Room for every piece plus one short copy's overrun.
-    out.resize(start + params.text_len() + SHORT, 0);
+    // Room for every piece plus one short copy's overrun: the pieces are
+    // ranges of the text, so its length bounds their sum.
+    out.resize(start + params.bytes().len() + SHORT, 0);
     let end = LAST_ORDER.with_borrow_mut(|orders| {
         let order = &mut orders[params.len() % ORDER_SLOTS];
         match in_last_order(params, order, out, start) {
@@ -230,7 +231,7 @@ mod tests {
         ];
         let params: Params = pairs.iter().copied().collect();
         let mut order = Vec::new();
-        let mut out = vec![0; params.text_len() + SHORT];
+        let mut out = vec![0; params.bytes().len() + SHORT];
         let end = sorted(&params, &mut order, &mut out, 0);
         assert_eq!(order, [2, 1, 0]);
         assert_eq!(in_last_order(&params, &order, &mut out, 0), Some(end));
