@@ -117,24 +117,28 @@ fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) 
 
 /// The first eight bytes of the name `text[name]` as a big-endian integer,
 /// zero-padded: integer order is byte order where names differ in them.
+#[inline(always)]
 fn prefix8(text: &[u8], name: Range<usize>) -> u64 {
     // One load of the eight bytes from the name's start, those past its end
     // masked off; a copy of a variable length would call `memcpy`.
     match text.get(name.start..name.start + 8) {
-        Some(block) => {
-            let block: [u8; 8] = block.try_into().unwrap_or_default();
+        Some(&[a, b, c, d, e, f, g, h]) => {
             let past_end = 8 * 8usize.saturating_sub(name.len()) as u32;
-            u64::from_be_bytes(block) & u64::MAX.checked_shl(past_end).unwrap_or(0)
+            u64::from_be_bytes([a, b, c, d, e, f, g, h])
+                & u64::MAX.checked_shl(past_end).unwrap_or(0)
         }
-        // Near the end of the text.
-        None => {
-            let name = &text[name];
-            let mut padded = [0u8; 8];
-            let len = name.len().min(8);
-            padded[..len].copy_from_slice(&name[..len]);
-            u64::from_be_bytes(padded)
-        }
+        _ => prefix8_padded(&text[name]),
     }
+}
+
+/// [`prefix8`] of a name near the end of the text.
+#[cold]
+#[inline(never)]
+fn prefix8_padded(name: &[u8]) -> u64 {
+    let mut padded = [0u8; 8];
+    let len = name.len().min(8);
+    padded[..len].copy_from_slice(&name[..len]);
+    u64::from_be_bytes(padded)
 }
 
 /// A piece at most this long is copied as a fixed-size block, which the
@@ -143,15 +147,27 @@ fn prefix8(text: &[u8], name: Range<usize>) -> u64 {
 const SHORT: usize = 32;
 
 /// Copies `text[piece]` to `out` at `at` and returns where it ends.
+#[inline(always)]
 fn put(out: &mut [u8], at: usize, text: &[u8], piece: Range<usize>) -> usize {
-    let end = at + piece.len();
-    match (
-        text.get(piece.start..piece.start + SHORT),
-        out.get_mut(at..at + SHORT),
-    ) {
-        (Some(from), Some(to)) if piece.len() <= SHORT => to.copy_from_slice(from),
-        _ => out[at..end].copy_from_slice(&text[piece]),
+    let len = piece.len();
+    if len <= SHORT {
+        if let (Some(from), Some(to)) = (
+            text.get(piece.start..piece.start + SHORT),
+            out.get_mut(at..at + SHORT),
+        ) {
+            to.copy_from_slice(from);
+            return at + len;
+        }
     }
+    put_exact(out, at, text, piece)
+}
+
+/// [`put`] for a long piece, or one near the end of the text.
+#[cold]
+#[inline(never)]
+fn put_exact(out: &mut [u8], at: usize, text: &[u8], piece: Range<usize>) -> usize {
+    let end = at + piece.len();
+    out[at..end].copy_from_slice(&text[piece]);
     end
 }
 
