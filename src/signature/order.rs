@@ -254,6 +254,27 @@ mod tests {
         assert_eq!(in_last_order(&params, &[2, 0, 1], &mut out, 0), None);
     }
 
+    proptest::proptest! {
+        /// Any fields, signed twice (the second time through the order the
+        /// first remembered), then a reshuffle with as many fields: always
+        /// the plain definition. Names from a small alphabet share long
+        /// prefixes and repeat, the cases the integer keys must not hide.
+        #[test]
+        fn any_fields_sign_as_the_plain_definition(
+            pairs in proptest::collection::vec(("[ab]{0,10}", "[xy]{0,3}"), 0..12),
+            shift in 0usize..12,
+        ) {
+            let pairs: Vec<(&str, &str)> =
+                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let mut shuffled = pairs.clone();
+            shuffled.rotate_left(shift.min(pairs.len()));
+            for body in [&pairs, &pairs, &shuffled] {
+                let params: Params = body.iter().copied().collect();
+                proptest::prop_assert_eq!(signed(&params), plain(body));
+            }
+        }
+    }
+
     #[test]
     fn signed_text_is_the_plain_concatenation_whatever_the_piece_lengths() {
         // Pieces shorter and longer than SHORT, and the last piece of the
