@@ -105,9 +105,28 @@ def bootstrap_ratios(idle_runs, loaded_runs, ps=(95, 99), rounds=1000):
     return {p: [sorted(r)[int(0.025 * rounds)], sorted(r)[int(0.975 * rounds) - 1]] for p, r in ratios.items()}
 
 
-def compare_scrapes(idle_runs, loaded_runs):
+# A run pair is disturbed when other processes (another session's build or
+# benchmark) took more than this share of the machine's CPU in either run.
+OTHERS_MAX = 0.10
+
+
+def compare_scrapes(idle_runs, loaded_runs, others=None):
     """Pooled idle vs loaded scrape latency: p50/p95/p99 with sample counts,
-    loaded/idle ratios, and the p99 ratio of each run pair."""
+    loaded/idle ratios, and the p99 ratio of each run pair. With `others`
+    (per pair, the share of CPU other processes took, from bench/run), the
+    same over the undisturbed pairs only."""
+    out = compare_pools(idle_runs, loaded_runs)
+    if others:
+        out["others_share"] = others
+        calm = [i for i, o in enumerate(others)
+                if i < min(len(idle_runs), len(loaded_runs))
+                and max(o.get("idle") or 0, o.get("loaded") or 0) <= OTHERS_MAX]
+        out["undisturbed_runs"] = [i + 1 for i in calm]
+        out["undisturbed"] = compare_pools([idle_runs[i] for i in calm], [loaded_runs[i] for i in calm]) if calm else None
+    return out
+
+
+def compare_pools(idle_runs, loaded_runs):
     idle, loaded = pooled(idle_runs), pooled(loaded_runs)
     ci = bootstrap_ratios(idle_runs, loaded_runs)
     return {
@@ -159,7 +178,7 @@ def phase6_summary(rundir):
             drops = None
             break
     counts = [accepted(os.path.join(rundir, f"p6-{i}.metrics")) for i in range(1, len(bursts) + 1)]
-    scrapes = compare_scrapes(idle, loaded)
+    scrapes = compare_scrapes(idle, loaded, runs(rundir, "p6-others"))
     return {
         "burst": aggregate_bursts(bursts),
         "bursts": bursts,
@@ -199,11 +218,21 @@ def print_scrapes(c, what):
     print(f"  {what} / idle: p50 {x(c['p50_ratio'])}, p95 {x(c['p95_ratio'])}{ci(c['p95_ratio_ci95'])}, "
           f"p99 {x(c['p99_ratio'])}{ci(c['p99_ratio_ci95'])}  (target p99 <= 3x; [95% bootstrap interval])")
     print(f"  p99 ratio of each run alone: {' '.join(x(r) for r in c['per_run_p99_ratio'])}")
+    if "others_share" not in c:
+        return
 
-    def busy(d):
-        return " ".join("-" if b is None else f"{100 * b:.0f}%" for b in d["machine_busy_share_per_run"])
-    print(f"  machine CPU busy per run (all cores; idle runs should be low): idle {busy(c['idle'])};"
-          f" {what} {busy(c['loaded'])}")
+    def share(key):
+        return " ".join("-" if o.get(key) is None else f"{100 * o[key]:.0f}%" for o in c["others_share"])
+    print(f"  CPU share other processes took, per run: idle {share('idle')}; {what} {share('loaded')}")
+    u = c["undisturbed"]
+    runs = " ".join(str(i) for i in c["undisturbed_runs"]) or "none"
+    if u is None or len(c["undisturbed_runs"]) == len(c["others_share"]):
+        print(f"  undisturbed runs (others <= {100 * OTHERS_MAX:.0f}% in both): {runs}")
+        return
+    print(f"  undisturbed runs only (others <= {100 * OTHERS_MAX:.0f}% in both: {runs}): "
+          f"{u['idle']['scrapes']} / {u['loaded']['scrapes']} scrapes, p99 {ms(u['idle']['p99_us'])} -> "
+          f"{ms(u['loaded']['p99_us'])} ms; p95 {x(u['p95_ratio'])}{ci(u['p95_ratio_ci95'])}, "
+          f"p99 {x(u['p99_ratio'])}{ci(u['p99_ratio_ci95'])}")
 
 
 def sh(cmd):
@@ -303,7 +332,7 @@ def main():
         "idle_p99_us_median": idle_p99,
         "loaded_p99_us_median": loaded_p99,
         "scrape_p99_ratio": ratio(loaded_p99, idle_p99),
-        "scrapes": compare_scrapes(idle, loaded),
+        "scrapes": compare_scrapes(idle, loaded, runs(a.rundir, "p3-others")),
         "non_2xx": sum(r["err_status"] for r in noscrape + withscrape),
         "target": {"scrape_p99_ratio_max": 3.0, "rps_drop_max": 0.10},
     } if noscrape or withscrape else None
