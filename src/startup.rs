@@ -141,41 +141,111 @@ impl Application {
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
     /// requests finish for up to the shutdown timeout, and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
-        let connections = Connections {
-            // No hyper timer: slow heads and idle connections are the
-            // watchdog's (one check per connection, not a timer per
-            // request), slow bodies the webhook's.
-            http: http1::Builder::new(),
-            graceful: GracefulShutdown::new(),
-            read_timeout: self.read_timeout,
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let metrics = self.metrics.map(|endpoint| {
+            let (read, drain) = (self.read_timeout, self.shutdown_timeout);
+            apart::serve(endpoint, read, drain, stopped)
+        });
+        serve(
+            self.main,
+            self.read_timeout,
+            self.shutdown_timeout,
+            shutdown,
+        )
+        .await;
+        let _ = stop.send(true);
+        if let Some(thread) = metrics {
+            // Joined off the runtime: it drains within the same timeout.
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+/// Serves `endpoint` until `shutdown` resolves, then stops accepting and
+/// drains its connections for up to `drain`.
+async fn serve(
+    endpoint: Endpoint,
+    read_timeout: Duration,
+    drain: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let connections = Connections {
+        // No hyper timer: slow heads and idle connections are the
+        // watchdog's (one check per connection, not a timer per
+        // request), slow bodies the webhook's.
+        http: http1::Builder::new(),
+        graceful: GracefulShutdown::new(),
+        read_timeout,
+    };
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = endpoint.accept() => accepted,
+            () = &mut shutdown => break,
         };
-        tokio::pin!(shutdown);
-        loop {
-            let accepted = tokio::select! {
-                accepted = self.main.accept() => accepted,
-                accepted = accept_metrics(&self.metrics) => accepted,
-                () = &mut shutdown => break,
-            };
-            match accepted {
-                Ok((stream, endpoint)) => connections.serve(stream, endpoint),
-                Err(e) => {
-                    // Out of file descriptors and the like: keep serving the
-                    // connections we have, and back off a little.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+        match accepted {
+            Ok((stream, endpoint)) => connections.serve(stream, endpoint),
+            Err(e) => {
+                // Out of file descriptors and the like: keep serving the
+                // connections we have, and back off a little.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        drop(self.main);
-        drop(self.metrics);
-        let timeout = humantime::format_duration(self.shutdown_timeout);
-        tracing::info!(%timeout, "shutting down, draining connections");
-        if tokio::time::timeout(self.shutdown_timeout, connections.graceful.shutdown())
-            .await
-            .is_err()
-        {
-            tracing::warn!("shutdown timeout reached with connections still open");
-        }
+    }
+    drop(endpoint);
+    let timeout = humantime::format_duration(drain);
+    tracing::info!(%timeout, "shutting down, draining connections");
+    if tokio::time::timeout(drain, connections.graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown timeout reached with connections still open");
+    }
+}
+
+/// `--web.metrics-listen-address` on a thread and runtime of its own. A
+/// burst of callbacks queues hundreds of connection tasks on the main
+/// runtime, and a scrape woken behind them waited for all of them; the
+/// kernel gives a thread of its own the CPU within its time slice
+/// (BENCHMARKS.md, section 1d).
+mod apart {
+    use super::*;
+
+    pub(super) fn serve(
+        endpoint: Endpoint,
+        read_timeout: Duration,
+        drain: Duration,
+        mut stopped: tokio::sync::watch::Receiver<bool>,
+    ) -> std::thread::JoinHandle<()> {
+        // A listener belongs to the runtime it was registered with: handed
+        // over as a std one and registered again on the new runtime.
+        let listener = endpoint.listener.into_std();
+        let (router, tls) = (endpoint.router, endpoint.tls);
+        std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => return tracing::error!(error = %e, "metrics listener not served"),
+            };
+            runtime.block_on(async move {
+                let listener = match listener.and_then(TcpListener::from_std) {
+                    Ok(listener) => listener,
+                    Err(e) => return tracing::error!(error = %e, "metrics listener not served"),
+                };
+                let endpoint = Endpoint {
+                    listener,
+                    router,
+                    tls,
+                };
+                let stop = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                super::serve(endpoint, read_timeout, drain, stop).await;
+            });
+        })
     }
 }
 
@@ -247,12 +317,4 @@ fn bind(address: SocketAddr, listener: Listener) -> Result<TcpListener, BindErro
         address,
         source,
     })
-}
-
-/// Never resolves without a metrics listener.
-async fn accept_metrics(metrics: &Option<Endpoint>) -> std::io::Result<(TcpStream, &Endpoint)> {
-    match metrics {
-        Some(endpoint) => endpoint.accept().await,
-        None => std::future::pending().await,
-    }
 }

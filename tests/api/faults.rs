@@ -259,3 +259,37 @@ fn the_dedupe_set_at_capacity_evicts_oldest_first_at_scale() {
     assert!(!d.first_delivery_at(&ids[CAP + 2], t));
     assert_eq!(d.len(), CAP);
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_metrics_listeners_thread_too_and_exits_zero() {
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--web.shutdown-timeout",
+        "5s",
+        "--web.metrics-listen-address",
+        &metrics,
+    ];
+    let mut exporter = Exporter::start("sigterm-metrics-key", None, &args).await;
+    // Served from its own thread, and left open and idle across the signal.
+    let client = reqwest::Client::new();
+    let scrape = client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+
+    let kill = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(exporter.pid().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = exporter
+        .wait_exit(Duration::from_secs(10))
+        .await
+        .expect("exited within the shutdown timeout");
+    assert!(status.success(), "{status:?}\n{}", exporter.log());
+    assert!(TcpStream::connect(exporter.addr).await.is_err());
+    assert!(TcpStream::connect(&metrics).await.is_err());
+}
