@@ -186,12 +186,7 @@ async fn sigterm_under_load_drains_and_exits_zero_on_the_real_binary() {
     let answered = Arc::new(AtomicUsize::new(0));
     let clients = load(addr, KEY_TEXT, "TERM", CLIENTS, 5000, Arc::clone(&answered));
     wait_for(&answered, 100).await;
-    let kill = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(exporter.pid().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    exporter.terminate();
     // Give the signal a moment to start the drain (the outcome is 204 either way).
     tokio::time::sleep(Duration::from_millis(200)).await;
     inflight.write_all(rest).await.unwrap();
@@ -279,12 +274,7 @@ async fn sigterm_stops_the_metrics_listeners_thread_too_and_exits_zero() {
         .unwrap();
     assert_eq!(scrape.status(), 200);
 
-    let kill = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(exporter.pid().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    exporter.terminate();
     let status = exporter
         .wait_exit(Duration::from_secs(10))
         .await
