@@ -132,12 +132,6 @@ impl<'a> Params<'a> {
         self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
-    /// The `i`th field's name and text, if it has text.
-    pub fn text_at(&self, i: usize) -> Option<(&str, &str)> {
-        let entry = self.fields.get(i)?;
-        Some((self.part(&entry.name), self.part(entry.value.as_ref()?)))
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&str, Value<'_>)> {
         self.fields
             .iter()
