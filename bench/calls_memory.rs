@@ -15,7 +15,7 @@
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
-use signalwire_exporter::calls::{CallEvent, CallTable, CallsConfig, Numbers, Quality};
+use signalwire_exporter::call_state::{CallEvent, CallTable, CallsConfig, Numbers, Quality};
 use signalwire_exporter::domain::{CallStatus, Direction};
 use time::OffsetDateTime;
 

@@ -15,11 +15,12 @@
 
 #![forbid(unsafe_code)]
 
-pub mod calls;
+pub mod call_state;
 pub mod cli;
 pub mod configuration;
 pub mod dedupe;
 pub mod domain;
+pub mod pages;
 pub mod prehashed;
 pub mod recorder;
 pub mod routes;

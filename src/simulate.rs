@@ -16,7 +16,7 @@ mod tally;
 mod timeline;
 
 #[cfg(test)]
-mod tests;
+mod simulate_tests;
 
 pub use plan::{
     mos_from_r, plan, Generator, PlannedCall, PlannedEvent, Profile, Quality, TerminalStats,

@@ -5,8 +5,8 @@
 //! and touches only atomics, never a lock that a scrape holds. The per-call
 //! series come from the field table (`domain::FIELDS`), one per row.
 
-mod calls;
 mod families;
+mod per_call;
 mod window;
 
 use std::sync::OnceLock;
@@ -15,12 +15,12 @@ use std::time::Instant;
 use prometheus::{Counter, CounterVec, Histogram, Registry, TextEncoder};
 use time::OffsetDateTime;
 
-use crate::calls::{Effects, Unfinished};
+use crate::call_state::{Effects, Unfinished};
 use crate::domain::{
     CallStatus, Direction, Field, Numeric, Outcome, Reading, SipCode, Special, StatusEvent,
 };
-use calls::CallMetrics;
 use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries, WEBHOOKS};
+use per_call::CallMetrics;
 pub use window::{mos_bounds, WindowCounts, WINDOW};
 
 pub struct Recorder {
@@ -37,7 +37,7 @@ pub struct Recorder {
     /// Index: `Field::index()`; `None` where the field cannot be that.
     invalid: Vec<Option<Counter>>,
     unrecognized: Vec<Option<Counter>>,
-    /// The per-call series (`crate::calls`).
+    /// The per-call series (`crate::call_state`).
     per_call: CallMetrics,
     /// The status page's recent counts.
     window: window::Window,

@@ -5,7 +5,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use crate::calls::Issue;
+use crate::call_state::Issue;
 use crate::domain::{Numeric, Outcome, Series};
 
 const SLOT_SECONDS: u64 = 10;

@@ -5,10 +5,10 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::html::CONTENT_SECURITY_POLICY;
-use super::status_page::{render_calls_page, CallRow, CallsFilters};
 use super::AppState;
-use crate::calls::{CallsQuery, RecentCall};
+use crate::call_state::{CallsQuery, RecentCall};
+use crate::pages::html::CONTENT_SECURITY_POLICY;
+use crate::pages::{render_calls_page, CallRow, CallsFilters};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -186,7 +186,7 @@ mod tests {
             jitter_max_variance: None,
             post_dial_delay_seconds: Some(3),
             answer_delay_seconds: None,
-            issues: crate::calls::Issues::of(&[]),
+            issues: crate::call_state::Issues::of(&[]),
             numbers: None,
         };
         let row = call_row(&call);

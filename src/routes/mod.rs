@@ -2,13 +2,11 @@
 
 mod basic_auth;
 mod calls;
-pub mod html;
 mod landing;
 mod metrics;
 pub mod metrics_auth;
-mod status;
-mod status_callback;
-pub mod status_page;
+mod status_page;
+mod webhook;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -16,7 +14,7 @@ use std::time::Instant;
 use axum::routing::{any, get};
 use axum::Router;
 
-use crate::calls::{CallTable, CallsConfig, Thresholds};
+use crate::call_state::{CallTable, CallsConfig, Thresholds};
 use crate::configuration::Settings;
 use crate::dedupe::Dedupe;
 use crate::domain::Direction;
@@ -40,7 +38,7 @@ pub struct Webhook {
     pub read_timeout: std::time::Duration,
 }
 
-/// The per-call state (`crate::calls`), behind the one lock of its table.
+/// The per-call state (`crate::call_state`), behind the one lock of its table.
 pub struct Calls {
     table: Mutex<CallTable>,
     /// `--calls.include-numbers`: read phone numbers and names at all.
@@ -57,8 +55,8 @@ impl Calls {
 
 /// What the pages show that does not change while serving.
 pub struct Site {
-    pub links: status_page::Links,
-    pub thresholds: status_page::QualityThresholds,
+    pub links: crate::pages::Links,
+    pub thresholds: crate::pages::QualityThresholds,
 }
 
 #[derive(Clone)]
@@ -92,7 +90,7 @@ fn site(settings: &Settings, config: &CallsConfig) -> Site {
     };
     let t = config.thresholds;
     Site {
-        links: status_page::Links {
+        links: crate::pages::Links {
             // A nested router serves its root at the bare prefix only.
             home: if p.is_empty() { "/".into() } else { p.clone() },
             metrics: Some(format!("{p}{}", settings.telemetry_path)),
@@ -100,7 +98,7 @@ fn site(settings: &Settings, config: &CallsConfig) -> Site {
             calls: Some(format!("{p}{CALLS_PATH}")),
             webhook,
         },
-        thresholds: status_page::QualityThresholds {
+        thresholds: crate::pages::QualityThresholds {
             low_mos: t.low_mos,
             high_packet_loss: t.high_packet_loss,
             high_jitter_variance: t.high_jitter_variance,
@@ -151,7 +149,7 @@ impl AppState {
 pub fn router(settings: &Settings, state: AppState) -> Router {
     let mut routes = Router::new()
         .route(HEALTHZ_PATH, get(landing::healthz))
-        .route(STATUS_CALLBACK_PATH, any(status_callback::handle));
+        .route(STATUS_CALLBACK_PATH, any(webhook::handle));
     // The status page's figures are as sensitive as /metrics: it goes where
     // /metrics goes, and the main listener keeps the plain links otherwise.
     routes = match settings.metrics_listen_address {
@@ -174,7 +172,7 @@ fn metrics_routes(settings: &Settings) -> Router<AppState> {
     Router::new()
         .route(&settings.telemetry_path, get(metrics::scrape))
         .route(CALLS_PATH, get(calls::list))
-        .route("/", get(status::page))
+        .route("/", get(status_page::page))
         .route_layer(auth)
 }
 

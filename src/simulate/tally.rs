@@ -1,6 +1,6 @@
 //! The summary: what was sent and acknowledged, and what the exporter's
 //! series should show for it. The per-call series are predicted by the rules
-//! of `crate::calls`, replayed per call in delivery order: a call's events
+//! of `crate::call_state`, replayed per call in delivery order: a call's events
 //! go one after another, so the exporter sees them in the order sent.
 
 use std::collections::BTreeMap;
@@ -11,8 +11,8 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::plan::PlannedCall;
-use crate::calls::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
-use crate::calls::{Issue, Thresholds};
+use crate::call_state::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
+use crate::call_state::{Issue, Thresholds};
 use crate::domain::CallStatus;
 
 /// What was sent and acknowledged. Event and audio counts cover events that

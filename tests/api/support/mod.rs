@@ -28,12 +28,12 @@ pub use signed::*;
 pub use signalwire_exporter::configuration::Settings;
 pub use signalwire_exporter::dedupe::Dedupe;
 pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent, MOS_BUCKETS};
-pub use signalwire_exporter::recorder::Recorder;
-pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;
-pub use signalwire_exporter::routes::status_page::{
+pub use signalwire_exporter::pages::{
     render_calls_page, render_status_page, CallRow, CallsFilters, IssueCounts, Links,
     QualityThresholds, StatusSnapshot,
 };
+pub use signalwire_exporter::recorder::Recorder;
+pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;
 pub use signalwire_exporter::routes::{router, AppState};
 pub use signalwire_exporter::signature::{SignedUrl, SigningKey};
 pub use signalwire_exporter::simulate::{

@@ -9,8 +9,8 @@ use prometheus::{
 };
 
 use super::families::{counter_vec, register};
-use crate::calls::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
-use crate::calls::{Issue, UnfinishedReason};
+use crate::call_state::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
+use crate::call_state::{Issue, UnfinishedReason};
 use crate::domain::Direction;
 
 const ACTIVE: (&str, &str) = (

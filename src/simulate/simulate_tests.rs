@@ -1,5 +1,5 @@
 //! The simulator without a server: seeded timelines, delivery order, and the
-//! summary's predictions checked against `calls::CallTable` fed the same
+//! summary's predictions checked against `call_state::CallTable` fed the same
 //! deliveries, parsed from the very fields that would be sent.
 
 use std::collections::BTreeMap;
@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use super::tally::CallState;
 use super::*;
-use crate::calls::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
-use crate::calls::{self, CallEvent, CallTable, CallsConfig, Numbers, UnfinishedReason};
+use crate::call_state::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
+use crate::call_state::{self, CallEvent, CallTable, CallsConfig, Numbers, UnfinishedReason};
 use crate::domain::{CallStatus, Direction, Numeric, Params, Reading, SipCode, StatusEvent};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 12:00:00 UTC);
@@ -291,7 +291,7 @@ fn call_event<'a>(e: &StatusEvent, call_sid: &'a str) -> CallEvent<'a> {
             Reading::Invalid => Some(Err(())),
             Reading::Absent => None,
         },
-        quality: calls::Quality {
+        quality: call_state::Quality {
             mos: valid(Numeric::AudioInMos),
             media_packets: valid(Numeric::AudioInMediaPacketCount),
             skipped_packets: valid(Numeric::AudioInSkipPacketCount),

@@ -17,7 +17,7 @@ mod stamps;
 mod table;
 
 #[cfg(test)]
-mod tests;
+mod table_tests;
 
 use std::time::Duration;
 

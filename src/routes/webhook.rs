@@ -22,7 +22,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
 use super::{AppState, Webhook};
-use crate::calls::{CallEvent, RecentCall, RecordedNumbers};
+use crate::call_state::{CallEvent, RecentCall, RecordedNumbers};
 use crate::domain::{DecodeError, EventError, Outcome, Params, StatusEvent};
 use crate::signature::Verifier;
 
