@@ -1,7 +1,7 @@
 //! A parsed status callback as the call table reads it.
 
 use super::{CallEvent, Numbers, Quality};
-use crate::domain::{Numeric, Params, Reading, SipCode, StatusEvent, Value};
+use crate::domain::{Numeric, Params, Reading, SipCode, StatusEvent};
 
 impl<'a> CallEvent<'a> {
     /// `event` for the table; `numbers` are read from `params` only when
@@ -38,24 +38,6 @@ impl<'a> CallEvent<'a> {
             } else {
                 Numbers::default()
             },
-        }
-    }
-}
-
-impl<'a> Numbers<'a> {
-    /// From, To, ForwardedFrom and CallerName, where present and not empty.
-    pub fn from_params(params: &'a Params<'_>) -> Self {
-        let text = |name: &str| {
-            params
-                .get(name)
-                .and_then(Value::as_text)
-                .filter(|s| !s.is_empty())
-        };
-        Numbers {
-            from: text("From"),
-            to: text("To"),
-            forwarded_from: text("ForwardedFrom"),
-            caller_name: text("CallerName"),
         }
     }
 }

@@ -10,7 +10,6 @@
 
 pub mod buckets;
 mod from_event;
-mod quality;
 mod query;
 mod recent;
 mod stamps;
@@ -25,10 +24,10 @@ use time::OffsetDateTime;
 
 use crate::domain::{CallStatus, Direction};
 
-pub use quality::{Issue, Issues, Thresholds};
+pub use crate::domain::{Issue, Issues, Numbers, Quality, Thresholds};
 pub use query::{CallsQuery, QueryError};
-pub use recent::{CallsPage, RecentCall, RecentCalls, RecordedNumbers};
-pub use table::{CallTable, CallView, Effects, Terminal, Unfinished, UnfinishedReason};
+pub use recent::{CallsPage, RecentCalls};
+pub use table::{CallTable, CallView, Effects, Unfinished, UnfinishedReason};
 
 /// One accepted, non-duplicate status callback, as the call table needs it.
 #[derive(Debug, Clone, Copy)]
@@ -44,29 +43,6 @@ pub struct CallEvent<'a> {
     pub quality: Quality,
     /// Kept only with `include_numbers`.
     pub numbers: Numbers<'a>,
-}
-
-/// Valid readings of a terminal event; `None` when absent or invalid.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Quality {
-    pub mos: Option<f64>,
-    pub media_packets: Option<f64>,
-    pub skipped_packets: Option<f64>,
-    /// AudioInJitterMaxVariance, in ms².
-    pub jitter_max_variance: Option<f64>,
-    /// A SipResultCode from 100 to 699; anything else is `None`.
-    pub sip_result_code: Option<u16>,
-    /// CallDuration.
-    pub duration_seconds: Option<f64>,
-}
-
-/// Personal data of a call: phone numbers and the caller's name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Numbers<'a> {
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub forwarded_from: Option<&'a str>,
-    pub caller_name: Option<&'a str>,
 }
 
 /// The knobs of per-call state; `Default` gives the documented defaults.

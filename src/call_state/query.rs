@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use super::{Issue, RecentCall};
-use crate::domain::{CallStatus, Direction};
+use crate::domain::{CallStatus, Direction, FinishedCall, Issue};
 
 /// Statuses a listed call can have: the terminal ones.
 const STATUSES: [CallStatus; 5] = [
@@ -89,8 +88,8 @@ impl CallsQuery {
         Ok(q)
     }
 
-    pub fn matches(&self, call: &RecentCall) -> bool {
-        self.issue.is_none_or(|i| call.issues.contains(i))
+    pub fn matches(&self, call: &FinishedCall) -> bool {
+        self.issue.is_none_or(|i| call.issues().contains(i))
             && self.direction.is_none_or(|d| call.direction == d)
             && self.status.is_none_or(|s| call.status == s)
     }

@@ -14,11 +14,10 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::quality::Assessment;
-use super::recent::{RecentCall, RecentCalls, RecordedNumbers};
+use super::recent::RecentCalls;
 use super::stamps::{Completed, Stamps};
-use super::{CallEvent, CallsConfig, Issues, Thresholds};
-use crate::domain::{CallStatus, Direction};
+use super::{CallEvent, CallsConfig, Thresholds};
+use crate::domain::{CallStatus, Direction, FinishedCall, RecordedNumbers};
 
 /// Why a call was forgotten before its terminal event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,19 +80,8 @@ pub struct Effects {
     /// Calls forgotten while making room or because they were too old; not
     /// this event's call, which is never forgotten by its own event.
     pub unfinished: Unfinished,
-    /// The first terminal event of a call.
-    pub terminal: Option<Terminal>,
-}
-
-/// A call that ended, once per call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Terminal {
-    /// AudioInMediaPacketCount > 0: counts in `signalwire_calls_with_media_total`.
-    pub with_media: bool,
-    /// Each of `issues.labels()` counts once in `signalwire_call_quality_issues_total`.
-    pub issues: Issues,
-    /// The call as it was added to the recent list (to log it), when it was.
-    pub listed: Option<RecentCall>,
+    /// The record of the call, on its first terminal event.
+    pub finished: Option<FinishedCall>,
 }
 
 type Keyed<V> = crate::prehashed::Map<V>;
@@ -282,7 +270,7 @@ impl CallTable {
             answer_delay: None,
             negative_delays: 0,
             unfinished: Unfinished::default(),
-            terminal: None,
+            finished: None,
         };
         self.expire_into(now, &mut effects.unfinished);
         let key = self.key(event.account_sid, event.call_sid);
@@ -373,27 +361,23 @@ impl CallTable {
             (Stamps::default(), event.direction)
         };
         fx.direction = direction;
-        let assessment = self.thresholds.assess(&event.quality);
         self.terminals += 1;
-        let listed = RecentCall::is_worth_listing(event.status, assessment.issues)
-            .then(|| self.list(event, received_at, direction, &stamps, &assessment));
-        fx.terminal = Some(Terminal {
-            with_media: assessment.with_media,
-            issues: assessment.issues,
-            listed,
-        });
+        let call = self.finished(event, received_at, direction, &stamps);
+        if call.is_worth_listing() {
+            self.recent.push(call.clone());
+        }
+        fx.finished = Some(call);
     }
 
-    fn list(
-        &mut self,
+    fn finished(
+        &self,
         event: &CallEvent<'_>,
         received_at: OffsetDateTime,
         direction: Direction,
         stamps: &Stamps,
-        a: &Assessment,
-    ) -> RecentCall {
+    ) -> FinishedCall {
         let non_negative = |d: Option<i64>| d.and_then(|d| u64::try_from(d).ok());
-        let call = RecentCall {
+        FinishedCall {
             sequence: self.terminals,
             received_at,
             account_sid: event.account_sid.to_owned(),
@@ -402,18 +386,13 @@ impl CallTable {
             direction,
             sip_result_code: event.quality.sip_result_code,
             duration_seconds: event.quality.duration_seconds,
-            mos: a.mos,
-            packet_loss_ratio: a.packet_loss_ratio,
-            jitter_max_variance: a.jitter_max_variance,
+            audio: self.thresholds.assess(&event.quality),
             post_dial_delay_seconds: non_negative(stamps.post_dial()),
             answer_delay_seconds: non_negative(stamps.answer()),
-            issues: a.issues,
             numbers: self
                 .include_numbers
                 .then(|| Box::new(RecordedNumbers::of(&event.numbers))),
-        };
-        self.recent.push(call.clone());
-        call
+        }
     }
 }
 

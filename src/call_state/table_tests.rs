@@ -163,10 +163,10 @@ fn delays_in_order_are_observed_as_soon_as_both_timestamps_are_known() {
     );
     let fx = c.send(event("CA1", CallStatus::Completed, ts(70)).quality(good()));
     assert_eq!(delays(&fx), NONE);
-    let t = fx.terminal.unwrap();
-    assert!(t.with_media);
-    assert!(t.issues.is_empty());
-    assert_eq!(t.listed, None);
+    let t = fx.finished.unwrap();
+    assert!(t.audio.with_media);
+    assert!(t.issues().is_empty());
+    assert!(!t.is_worth_listing());
     assert_eq!(c.active(), [0, 0, 0, 0]);
     assert!(c.table.is_empty());
     assert!(fx.unfinished.is_empty());
@@ -176,7 +176,7 @@ fn delays_in_order_are_observed_as_soon_as_both_timestamps_are_known() {
 fn reversed_events_complete_each_delay_once_and_never_make_the_call_active() {
     let mut c = Calls::default();
     let fx = c.send(event("CA1", CallStatus::Completed, ts(70)).quality(low_mos()));
-    assert_eq!(fx.terminal.unwrap().issues, Issues::of(&[Issue::LowMos]));
+    assert_eq!(fx.finished.unwrap().issues(), Issues::of(&[Issue::LowMos]));
     assert_eq!(
         delays(&c.send(event("CA1", CallStatus::InProgress, ts(12)))),
         NONE
@@ -241,9 +241,9 @@ fn a_second_terminal_event_of_a_call_counts_nothing() {
     let mut c = Calls::default();
     c.send(event("CA1", CallStatus::Initiated, ts(0)));
     let first = c.send(event("CA1", CallStatus::Busy, ts(5)));
-    assert!(first.terminal.unwrap().listed.is_some());
+    assert!(first.finished.unwrap().is_worth_listing());
     let again = c.send(event("CA1", CallStatus::Busy, ts(5)).quality(low_mos()));
-    assert_eq!(again.terminal, None);
+    assert_eq!(again.finished, None);
     assert_eq!(c.listed(""), ["CA1"]);
     assert_eq!(c.active(), [0, 0, 0, 0]);
 }
@@ -258,14 +258,14 @@ fn a_call_seen_only_by_its_terminal_event_has_issues_and_a_list_entry() {
     };
     let fx = c.send(event("CA1", CallStatus::Completed, ts(60)).quality(q));
     assert_eq!(delays(&fx), NONE);
-    let t = fx.terminal.unwrap();
-    assert!(t.with_media);
+    let t = fx.finished.unwrap();
+    assert!(t.audio.with_media);
     assert_eq!(
-        t.issues.labels().map(Issue::as_str).collect::<Vec<_>>(),
+        t.issues().labels().map(Issue::as_str).collect::<Vec<_>>(),
         ["high_packet_loss", "any"]
     );
-    let listed = t.listed.unwrap();
-    assert_eq!(listed.packet_loss_ratio, Some(0.06));
+    let listed = t;
+    assert_eq!(listed.audio.packet_loss_ratio, Some(0.06));
     assert_eq!(
         (listed.post_dial_delay_seconds, listed.answer_delay_seconds),
         (None, None)
@@ -284,10 +284,10 @@ fn a_failed_call_without_media_is_listed_without_issues() {
     };
     let t = c
         .send(event("CA1", CallStatus::Failed, ts(0)).quality(q))
-        .terminal
+        .finished
         .unwrap();
-    assert!(!t.with_media);
-    assert!(t.issues.is_empty());
+    assert!(!t.audio.with_media);
+    assert!(t.issues().is_empty());
     assert_eq!(c.listed("issue=any"), Vec::<String>::new());
     assert_eq!(c.listed("status=failed"), ["CA1"]);
     // A canceled or completed call without an issue is not listed.
@@ -355,10 +355,7 @@ fn a_call_forgotten_for_its_age_still_counts_its_end_and_nothing_else() {
         event("CA1", CallStatus::Completed, ts(13)).quality(low_mos()),
     );
     assert!(fx.unfinished.is_empty());
-    assert_eq!(
-        fx.terminal.unwrap().listed.unwrap().post_dial_delay_seconds,
-        Some(12)
-    );
+    assert_eq!(fx.finished.unwrap().post_dial_delay_seconds, Some(12));
     assert_eq!(c.active(), [0, 0, 0, 0]);
     assert!(c
         .table
@@ -391,9 +388,9 @@ fn a_full_table_evicts_the_call_whose_first_event_came_earliest() {
         5,
         event("CA1", CallStatus::Completed, ts(5)).quality(low_mos()),
     );
-    let t = fx.terminal.unwrap();
-    assert_eq!(t.issues, Issues::of(&[Issue::LowMos]));
-    assert_eq!(t.listed.unwrap().direction, Direction::Inbound);
+    let t = fx.finished.unwrap();
+    assert_eq!(t.issues(), Issues::of(&[Issue::LowMos]));
+    assert_eq!(t.direction, Direction::Inbound);
     assert_eq!(fx.direction, Direction::Inbound);
     assert_eq!(c.active(), [0, 2, 0, 0]);
 }
@@ -449,7 +446,7 @@ fn negative_delays_are_reported_once_each_and_a_zero_is_observed() {
         (None, Some(0), 0)
     );
     let fx = c.send(event("CA1", CallStatus::Completed, ts(9)).quality(low_mos()));
-    let listed = fx.terminal.unwrap().listed.unwrap();
+    let listed = fx.finished.unwrap();
     assert_eq!(listed.post_dial_delay_seconds, None);
     assert_eq!(listed.answer_delay_seconds, Some(0));
 
@@ -504,7 +501,7 @@ fn a_late_progress_event_after_the_end_completes_a_delay_without_reviving_the_ca
 fn unknown_statuses_do_not_touch_the_table() {
     let mut c = Calls::default();
     let fx = c.send(event("CA1", CallStatus::Other, ts(0)));
-    assert_eq!(fx.terminal, None);
+    assert_eq!(fx.finished, None);
     assert!(c.table.is_empty());
     c.send(event("CA1", CallStatus::Initiated, ts(0)));
     c.send(event("CA1", CallStatus::Other, ts(1)));
@@ -528,8 +525,8 @@ fn a_table_without_capacity_keeps_no_call_but_still_judges_their_end() {
     assert_eq!(c.active(), [0, 0, 0, 0]);
     let t = c
         .send(event("CA1", CallStatus::Completed, ts(9)).quality(low_mos()))
-        .terminal;
-    assert_eq!(t.unwrap().issues, Issues::of(&[Issue::LowMos]));
+        .finished;
+    assert_eq!(t.unwrap().issues(), Issues::of(&[Issue::LowMos]));
 }
 
 #[test]

@@ -116,19 +116,20 @@ impl Recorder {
             self.invalid(Field::Special(Special::Timestamp));
         }
         self.calls_unfinished(&effects.unfinished);
-        let Some(terminal) = &effects.terminal else {
+        let Some(call) = &effects.finished else {
             return;
         };
-        if terminal.with_media {
+        let with_media = call.audio.with_media;
+        if with_media {
             m.with_media(direction);
         }
-        for issue in terminal.issues.labels() {
+        for issue in call.issues().labels() {
             m.issue(direction, issue);
         }
         self.window.add(Instant::now(), |c| {
             c.ended += 1;
-            c.with_media += u64::from(terminal.with_media);
-            for issue in terminal.issues.labels() {
+            c.with_media += u64::from(with_media);
+            for issue in call.issues().labels() {
                 c.issues[issue.index()] += 1;
             }
         });

@@ -6,7 +6,8 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::call_state::{CallsQuery, RecentCall};
+use crate::call_state::CallsQuery;
+use crate::domain::FinishedCall;
 use crate::pages::html::CONTENT_SECURITY_POLICY;
 use crate::pages::{render_calls_page, CallRow, CallsFilters};
 
@@ -116,7 +117,7 @@ fn filters(query: &CallsQuery) -> CallsFilters {
 
 /// A listed call as the HTML pages show it: times to the millisecond, which
 /// a person reads; the JSON keeps the full precision.
-pub fn call_row(call: &RecentCall) -> CallRow {
+pub fn call_row(call: &FinishedCall) -> CallRow {
     use time::format_description::well_known::Rfc3339;
     let at = call.received_at;
     let millis = at.replace_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000);
@@ -128,12 +129,12 @@ pub fn call_row(call: &RecentCall) -> CallRow {
         direction: call.direction.as_str().to_owned(),
         sip_result_code: call.sip_result_code.map(|c| c.to_string()),
         duration_seconds: call.duration_seconds,
-        mos: call.mos,
-        packet_loss_ratio: call.packet_loss_ratio,
-        jitter_max_variance: call.jitter_max_variance,
+        mos: call.audio.mos,
+        packet_loss_ratio: call.audio.packet_loss_ratio,
+        jitter_max_variance: call.audio.jitter_max_variance,
         post_dial_delay_seconds: call.post_dial_delay_seconds.map(|s| s as f64),
         answer_delay_seconds: call.answer_delay_seconds.map(|s| s as f64),
-        issues: call.issues.named().map(|i| i.as_str()).collect(),
+        issues: call.issues().named().map(|i| i.as_str()).collect(),
     }
 }
 
@@ -172,7 +173,7 @@ mod tests {
     #[test]
     fn the_html_row_shows_the_receipt_time_to_the_millisecond() {
         use time::macros::datetime;
-        let call = RecentCall {
+        let call = FinishedCall {
             sequence: 1,
             received_at: datetime!(2026-11-29 19:27:31.030192368 UTC),
             account_sid: String::new(),
@@ -181,12 +182,9 @@ mod tests {
             direction: crate::domain::Direction::Inbound,
             sip_result_code: Some(486),
             duration_seconds: None,
-            mos: None,
-            packet_loss_ratio: None,
-            jitter_max_variance: None,
+            audio: crate::domain::Audio::default(),
             post_dial_delay_seconds: Some(3),
             answer_delay_seconds: None,
-            issues: crate::call_state::Issues::of(&[]),
             numbers: None,
         };
         let row = call_row(&call);

@@ -22,8 +22,9 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
 use super::{AppState, Webhook};
-use crate::call_state::{CallEvent, RecentCall, RecordedNumbers};
+use crate::call_state::CallEvent;
 use crate::domain::{DecodeError, EventError, Outcome, Params, StatusEvent};
+use crate::domain::{FinishedCall, RecordedNumbers};
 use crate::signature::Verifier;
 
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
@@ -122,16 +123,16 @@ fn follow_call(state: &AppState, event: &StatusEvent, params: &Params<'_>, at: O
     let now = Instant::now();
     let effects = state.calls.lock().record(&call, now, at);
     state.recorder.call_effects(&effects);
-    if let Some(listed) = effects.terminal.as_ref().and_then(|t| t.listed.as_ref()) {
-        log_call(listed);
+    if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
+        log_call(call);
     }
 }
 
 /// One line per listed call, with the fields of its `/calls` entry (absent
 /// where the entry has null), so a log pipeline finds calls by CallSid.
-fn log_call(call: &RecentCall) {
+fn log_call(call: &FinishedCall) {
     let received_at = call.received_at.format(&Rfc3339).unwrap_or_default();
-    let issues: Vec<&str> = call.issues.named().map(|i| i.as_str()).collect();
+    let issues: Vec<&str> = call.issues().named().map(|i| i.as_str()).collect();
     let numbers = call.numbers.as_deref();
     let number = |f: fn(&RecordedNumbers) -> &Option<String>| numbers.and_then(|n| f(n).as_deref());
     tracing::info!(
@@ -142,9 +143,9 @@ fn log_call(call: &RecentCall) {
         direction = call.direction.as_str(),
         sip_result_code = call.sip_result_code,
         duration_seconds = call.duration_seconds,
-        mos = call.mos,
-        packet_loss_ratio = call.packet_loss_ratio,
-        jitter_max_variance = call.jitter_max_variance,
+        mos = call.audio.mos,
+        packet_loss_ratio = call.audio.packet_loss_ratio,
+        jitter_max_variance = call.audio.jitter_max_variance,
         post_dial_delay_seconds = call.post_dial_delay_seconds,
         answer_delay_seconds = call.answer_delay_seconds,
         issues = %issues.join(","),

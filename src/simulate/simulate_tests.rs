@@ -331,16 +331,16 @@ fn shown(calls: &[PlannedCall]) -> Shown {
             if let Some(d) = fx.answer_delay {
                 shown.answer.entry(direction.clone()).or_default().push(d);
             }
-            let Some(terminal) = fx.terminal else {
+            let Some(terminal) = fx.finished else {
                 continue;
             };
-            for issue in terminal.issues.labels() {
+            for issue in terminal.issues().labels() {
                 *shown
                     .quality_issues
                     .entry(format!("{issue}/{direction}"))
                     .or_default() += 1;
             }
-            if terminal.with_media {
+            if terminal.audio.with_media {
                 *shown.with_media.entry(direction).or_default() += 1;
             }
         }

@@ -1,7 +1,5 @@
 //! Quality issues of a terminal call, after Twilio Voice Insights' call tags.
 
-use super::Quality;
-
 /// The `issue` label values: three issues and `any` (at least one of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Issue {
@@ -96,6 +94,20 @@ impl Issues {
     }
 }
 
+/// Valid readings of a terminal event; `None` when absent or invalid.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Quality {
+    pub mos: Option<f64>,
+    pub media_packets: Option<f64>,
+    pub skipped_packets: Option<f64>,
+    /// AudioInJitterMaxVariance, in ms².
+    pub jitter_max_variance: Option<f64>,
+    /// A SipResultCode from 100 to 699; anything else is `None`.
+    pub sip_result_code: Option<u16>,
+    /// CallDuration.
+    pub duration_seconds: Option<f64>,
+}
+
 /// `--quality.*` thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
@@ -120,7 +132,7 @@ impl Default for Thresholds {
 
 /// What a terminal event says about its call's audio.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(super) struct Assessment {
+pub struct Audio {
     /// AudioInMediaPacketCount > 0.
     pub with_media: bool,
     pub issues: Issues,
@@ -132,9 +144,9 @@ pub(super) struct Assessment {
 }
 
 impl Thresholds {
-    pub(super) fn assess(&self, q: &Quality) -> Assessment {
+    pub fn assess(&self, q: &Quality) -> Audio {
         let Some(media) = q.media_packets.filter(|m| *m > 0.0) else {
-            return Assessment::default();
+            return Audio::default();
         };
         let loss = q.skipped_packets.map(|s| s / (media + s));
         let jitter = q.jitter_max_variance;
@@ -148,7 +160,7 @@ impl Thresholds {
                 Issue::HighJitter,
                 jitter.is_some_and(|j| j > self.high_jitter_variance),
             );
-        Assessment {
+        Audio {
             with_media: true,
             issues,
             mos: q.mos,
@@ -198,7 +210,7 @@ mod tests {
                 media_packets: media,
                 ..audio(0.0, 50.0, 1.0, 5000.0)
             };
-            assert_eq!(Thresholds::default().assess(&q), Assessment::default());
+            assert_eq!(Thresholds::default().assess(&q), Audio::default());
         }
     }
 
