@@ -17,6 +17,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use signalwire_exporter::call_state::{CallState, CallsConfig};
 use signalwire_exporter::dedupe::Dedupe;
 use signalwire_exporter::domain::{CallStatus, Direction, Params, StatusEvent};
 use signalwire_exporter::recorder::Recorder;
@@ -108,6 +109,7 @@ fn event(c: &mut Criterion) {
     let key = SigningKey::new(KEY);
     let verifier = Verifier::new(std::slice::from_ref(&key));
     let recorder = Recorder::new(true);
+    let calls = CallState::new(&CallsConfig::default());
     // The default capacity, cycling through twice as many distinct calls:
     // a body comes round again only after it was evicted, so every iteration
     // is a first delivery into a full set — the steady state under load.
@@ -166,7 +168,8 @@ fn event(c: &mut Criterion) {
             assert!(verifier.verify_form(URL, &params, signature.as_bytes()));
             let event = StatusEvent::parse(&params).unwrap();
             assert!(dedupe.first_delivery(&event.id));
-            recorder.record(&event, OffsetDateTime::now_utc());
+            let now = OffsetDateTime::now_utc();
+            recorder.record(&event, &calls.record(&event, &params, now), now);
         })
     });
     group.finish();
@@ -174,6 +177,8 @@ fn event(c: &mut Criterion) {
 
 fn scrape(c: &mut Criterion) {
     let recorder = Recorder::new(true);
+    let calls = CallState::new(&CallsConfig::default());
+    recorder.register(calls.collector());
     let sips = [
         "200", "404", "408", "480", "486", "487", "503", "603", "other",
     ];
@@ -183,10 +188,9 @@ fn scrape(c: &mut Criterion) {
             for sip in sips {
                 let f = fields(&format!("CA{i}"), status.as_str(), direction.as_str(), sip);
                 let params: Params = f.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-                recorder.record(
-                    &StatusEvent::parse(&params).unwrap(),
-                    OffsetDateTime::now_utc(),
-                );
+                let event = StatusEvent::parse(&params).unwrap();
+                let now = OffsetDateTime::now_utc();
+                recorder.record(&event, &calls.record(&event, &params, now), now);
                 i += 1;
             }
         }

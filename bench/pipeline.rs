@@ -1,7 +1,8 @@
-//! The webhook's pipeline without HTTP: decode, verify and parse one signed
-//! form callback from `bench/run`'s request file, N times. Run under
-//! callgrind with N = 1 and N = 10,001, the difference over 10,000 is the
-//! pipeline's instructions per callback, free of the server around it:
+//! The ingest step without HTTP (`signalwire_exporter::ingest`): decode,
+//! verify, parse, dedupe, call state and record for the first N signed form
+//! callbacks of `bench/run`'s request file (every one a first delivery).
+//! Run under callgrind with N = 1 and N = 10,001: the difference over 10,000
+//! is the step's instructions per callback, free of the server around it:
 //!
 //!     cargo build --release --example pipeline
 //!     valgrind --tool=callgrind target/release/examples/pipeline FILE 10001
@@ -10,8 +11,11 @@
 
 #![forbid(unsafe_code)]
 
-use signalwire_exporter::domain::{Params, StatusEvent};
-use signalwire_exporter::signature::{SigningKey, Verifier};
+use axum::http::{header, HeaderValue, Method, Request};
+use signalwire_exporter::configuration::Settings;
+use signalwire_exporter::domain::Outcome;
+use signalwire_exporter::routes::AppState;
+use signalwire_exporter::signature::SigningKey;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -25,19 +29,35 @@ fn main() {
         .lines()
         .find_map(|l| l.strip_prefix("# url="))
         .and_then(|l| l.split_whitespace().next())
-        .expect("a '# url=' line")
-        .to_owned();
-    let (signature, body) = text
+        .expect("a '# url=' line");
+    let (host, path) = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('/'))
+        .expect("an http:// URL");
+    let requests: Vec<(&str, &str)> = text
         .lines()
-        .find(|l| !l.starts_with('#'))
-        .and_then(|l| l.split_once(' '))
-        .expect("a 'SIGNATURE BODY' line");
-    let verifier = Verifier::new(&[SigningKey::new("benchkey")]);
-    for _ in 0..times {
-        let mut bytes = body.as_bytes().to_vec();
-        let params = Params::decode_form(&mut bytes).expect("a decodable body");
-        assert!(verifier.verify_form(&url, &params, signature.as_bytes()));
-        let event = StatusEvent::parse(&params).expect("an event");
-        std::hint::black_box(event);
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(' '))
+        .take(times)
+        .collect();
+    assert_eq!(
+        requests.len(),
+        times,
+        "the file has fewer callbacks than TIMES"
+    );
+    let state = AppState::new(&Settings::local(vec![SigningKey::new("benchkey")]));
+    let (mut parts, ()) = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/{path}"))
+        .header(header::HOST, host)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(())
+        .expect("a request")
+        .into_parts();
+    for (signature, body) in requests {
+        let signature = HeaderValue::from_str(signature).expect("a header value");
+        parts.headers.insert("x-signalwire-signature", signature);
+        let outcome = state.ingest.ingest(&parts, body.as_bytes());
+        assert_eq!(outcome.ok(), Some(Outcome::Accepted));
     }
 }

@@ -16,10 +16,12 @@
 #![forbid(unsafe_code)]
 
 pub mod call_state;
+pub mod catalogue;
 pub mod cli;
 pub mod configuration;
 pub mod dedupe;
 pub mod domain;
+pub mod ingest;
 pub mod pages;
 pub mod prehashed;
 pub mod recorder;

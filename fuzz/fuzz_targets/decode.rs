@@ -1,10 +1,11 @@
 //! Payload decoding: any bytes as a form body (or query string) and as a JSON
-//! body, then `StatusEvent::parse` and `Recorder::record` on a fresh recorder.
+//! body, then `StatusEvent::parse`, the call state and `Recorder::record` on fresh ones.
 //! Nothing may panic, and what decodes must keep the decoder's promises.
 #![no_main]
 #![forbid(unsafe_code)]
 
 use libfuzzer_sys::fuzz_target;
+use signalwire_exporter::call_state::{CallState, CallsConfig};
 use signalwire_exporter::domain::{Params, StatusEvent, Value};
 use signalwire_exporter::recorder::Recorder;
 use time::OffsetDateTime;
@@ -23,8 +24,10 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let recorder = Recorder::new(true);
-        recorder.record(&event, OffsetDateTime::now_utc());
+        let calls = CallState::new(&CallsConfig::default());
         // Far from the event's Timestamp in both directions.
-        recorder.record(&event, OffsetDateTime::UNIX_EPOCH);
+        for now in [OffsetDateTime::now_utc(), OffsetDateTime::UNIX_EPOCH] {
+            recorder.record(&event, &calls.record(&event, &params, now), now);
+        }
     }
 });

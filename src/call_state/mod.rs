@@ -2,16 +2,18 @@
 //! callback cannot: setup delays, calls in progress, calls whose terminal
 //! callback never came, quality issues, and the list of the latest bad calls.
 //!
-//! Plain data in ([`CallEvent`]), plain data out ([`Effects`]): no metric
-//! types and no HTTP here, so the recorder and the routes decide how to
-//! expose it. The caller owns the locking (one `Mutex` around a
-//! [`CallTable`]) and the duplicate suppression: every event given to
-//! [`CallTable::record`] must be accepted and not an exact retry.
+//! [`CallTable`] is plain data in ([`CallEvent`]), plain data out
+//! ([`Effects`], with the [`FinishedCall`](crate::domain::FinishedCall) of a
+//! call that ended). [`CallState`] puts it behind one lock and keeps the two
+//! families only the table can know, active and unfinished calls, which it
+//! brings up to date when /metrics is gathered. The caller owns duplicate
+//! suppression: every event recorded must be accepted and not a retry.
 
-pub mod buckets;
 mod from_event;
 mod query;
 mod recent;
+mod series;
+mod shared;
 mod stamps;
 mod table;
 
@@ -27,6 +29,8 @@ use crate::domain::{CallStatus, Direction};
 pub use crate::domain::{Issue, Issues, Numbers, Quality, Thresholds};
 pub use query::{CallsQuery, QueryError};
 pub use recent::{CallsPage, RecentCalls};
+pub use series::TableCollector;
+pub use shared::{CallState, Clock};
 pub use table::{CallTable, CallView, Effects, Unfinished, UnfinishedReason};
 
 /// One accepted, non-duplicate status callback, as the call table needs it.

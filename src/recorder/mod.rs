@@ -12,14 +12,15 @@ mod window;
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use prometheus::core::Collector;
 use prometheus::{Counter, CounterVec, Histogram, Registry, TextEncoder};
 use time::OffsetDateTime;
 
-use crate::call_state::{Effects, Unfinished};
+use crate::call_state::Effects;
 use crate::domain::{
     CallStatus, Direction, Field, Numeric, Outcome, Reading, SipCode, Special, StatusEvent,
 };
-use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries, WEBHOOKS};
+use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries};
 use per_call::CallMetrics;
 pub use window::{mos_bounds, WindowCounts, WINDOW};
 
@@ -65,7 +66,7 @@ impl Recorder {
         let r = Registry::new();
         let families = CallFamilies::register(&r);
         let delivery_delay = delivery_delay(&r);
-        let outcomes_vec = counter_vec(&r, WEBHOOKS, &["outcome"]);
+        let outcomes_vec = counter_vec(&r, crate::catalogue::WEBHOOKS, &["outcome"]);
         let (invalid_vec, unrecognized_vec) = exporter_metrics(&r, signature_validation);
         let per_call = CallMetrics::register(&r);
         let recorder = Recorder {
@@ -103,8 +104,16 @@ impl Recorder {
             .add(Instant::now(), |c| c.webhooks[outcome.index()] += 1);
     }
 
-    /// Records what the call table made of one event.
-    pub fn call_effects(&self, effects: &Effects) {
+    /// Adds a collector of series kept elsewhere (the call state's), to be
+    /// gathered with the rest at each scrape.
+    pub fn register(&self, collector: impl Collector + 'static) {
+        self.registry
+            .register(Box::new(collector))
+            .expect("metric names are unique");
+    }
+
+    /// What the call table made of one event: delays and the finished call.
+    fn record_call(&self, effects: &Effects) {
         let (m, direction) = (&self.per_call, effects.direction);
         if let Some(seconds) = effects.post_dial_delay {
             m.post_dial_delay(direction, seconds);
@@ -115,7 +124,6 @@ impl Recorder {
         for _ in 0..effects.negative_delays {
             self.invalid(Field::Special(Special::Timestamp));
         }
-        self.calls_unfinished(&effects.unfinished);
         let Some(call) = &effects.finished else {
             return;
         };
@@ -135,25 +143,21 @@ impl Recorder {
         });
     }
 
-    /// Calls forgotten without a terminal event.
-    pub fn calls_unfinished(&self, unfinished: &Unfinished) {
-        for (direction, reason, n) in unfinished.iter() {
-            self.per_call.unfinished(direction, reason, n);
-        }
-    }
-
-    /// Calls in progress with `direction`, as the table counts them now.
-    pub fn calls_active(&self, direction: Direction, calls: u64) {
-        self.per_call.active(direction, calls);
-    }
-
     /// The status page's counts over the window ending at `now`.
     pub fn window(&self, now: Instant) -> WindowCounts {
         self.window.sum(now)
     }
 
-    /// Records one accepted, non-duplicate event received at `now`.
-    pub fn record(&self, event: &StatusEvent, now: OffsetDateTime) {
+    /// Records one accepted, non-duplicate event received at `now`, and
+    /// what the call state made of it.
+    pub fn record(&self, event: &StatusEvent, effects: &Effects, now: OffsetDateTime) {
+        self.record_event(event, now);
+        self.record_call(effects);
+    }
+
+    /// The event's own series: its count, delivery delay and, when terminal,
+    /// its call's totals.
+    fn record_event(&self, event: &StatusEvent, now: OffsetDateTime) {
         let (status, direction) = (event.status, event.direction);
         self.events(status, direction).inc();
         if status == CallStatus::Other {

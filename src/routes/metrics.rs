@@ -8,7 +8,6 @@ use super::AppState;
 use crate::recorder::Recorder;
 
 pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
-    state.refresh_calls();
     (
         [(header::CONTENT_TYPE, Recorder::CONTENT_TYPE)],
         state.recorder.render(),

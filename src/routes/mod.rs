@@ -8,18 +8,18 @@ pub mod metrics_auth;
 mod status_page;
 mod webhook;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::routing::{any, get};
 use axum::Router;
 
-use crate::call_state::{CallTable, CallsConfig, Thresholds};
+use crate::call_state::{CallState, CallsConfig, Clock, Thresholds};
 use crate::configuration::Settings;
 use crate::dedupe::Dedupe;
-use crate::domain::Direction;
+use crate::ingest::Ingest;
 use crate::recorder::Recorder;
-use crate::signature::{SignedUrl, Verifier};
+use crate::signature::Verifier;
 
 pub const STATUS_CALLBACK_PATH: &str = "/status-callback";
 const HEALTHZ_PATH: &str = "/healthz";
@@ -27,31 +27,6 @@ const CALLS_PATH: &str = "/calls";
 
 /// Paths that `--web.telemetry-path` may not take: the routes beside /metrics.
 pub const TAKEN_PATHS: &[&str] = &["/", HEALTHZ_PATH, STATUS_CALLBACK_PATH, CALLS_PATH];
-
-/// What the webhook needs to accept a callback.
-pub struct Webhook {
-    /// `None` when signature validation is off.
-    pub verifier: Option<Verifier>,
-    pub signed_url: SignedUrl,
-    pub dedupe: Dedupe,
-    pub max_body_bytes: usize,
-    pub read_timeout: std::time::Duration,
-}
-
-/// The per-call state (`crate::call_state`), behind the one lock of its table.
-pub struct Calls {
-    table: Mutex<CallTable>,
-    /// `--calls.include-numbers`: read phone numbers and names at all.
-    pub include_numbers: bool,
-}
-
-impl Calls {
-    pub fn lock(&self) -> MutexGuard<'_, CallTable> {
-        // A poisoned lock only means a request panicked mid-update; the table
-        // stays bounded and usable, as dedupe's does.
-        self.table.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 /// What the pages show that does not change while serving.
 pub struct Site {
@@ -61,9 +36,9 @@ pub struct Site {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub webhook: Arc<Webhook>,
+    pub ingest: Arc<Ingest>,
     pub recorder: Arc<Recorder>,
-    pub calls: Arc<Calls>,
+    pub calls: Arc<CallState>,
     pub site: Arc<Site>,
 }
 
@@ -107,39 +82,30 @@ fn site(settings: &Settings, config: &CallsConfig) -> Site {
 }
 
 impl AppState {
-    /// Forgets the calls older than `--calls.max-age` and sets the gauge of
-    /// calls in progress: before each scrape.
-    pub fn refresh_calls(&self) {
-        let (unfinished, active) = {
-            let mut table = self.calls.lock();
-            let unfinished = table.expire(Instant::now());
-            let active: [u64; Direction::COUNT] =
-                std::array::from_fn(|i| table.active(Direction::ALL[i]));
-            (unfinished, active)
-        };
-        self.recorder.calls_unfinished(&unfinished);
-        for (direction, calls) in Direction::ALL.iter().zip(active) {
-            self.recorder.calls_active(*direction, calls);
-        }
+    pub fn new(settings: &Settings) -> Self {
+        Self::with_clock(settings, Arc::new(Instant::now))
     }
 
-    pub fn new(settings: &Settings) -> Self {
+    /// With the call state reading `clock`: tests move time by hand.
+    pub fn with_clock(settings: &Settings, clock: Clock) -> Self {
         let verifier = settings.signing_keys.as_deref().map(Verifier::new);
         let config = calls_config(settings);
+        let recorder = Arc::new(Recorder::new(verifier.is_some()));
+        let calls = CallState::with_clock(&config, clock);
+        recorder.register(calls.collector());
         AppState {
             site: Arc::new(site(settings, &config)),
-            calls: Arc::new(Calls {
-                table: Mutex::new(CallTable::new(&config)),
-                include_numbers: config.include_numbers,
-            }),
-            recorder: Arc::new(Recorder::new(verifier.is_some())),
-            webhook: Arc::new(Webhook {
+            ingest: Arc::new(Ingest {
                 verifier,
                 signed_url: settings.signed_url.clone(),
                 dedupe: Dedupe::new(settings.dedupe_capacity, settings.dedupe_ttl),
                 max_body_bytes: settings.max_body_bytes,
                 read_timeout: settings.read_timeout,
+                calls: Arc::clone(&calls),
+                recorder: Arc::clone(&recorder),
             }),
+            recorder,
+            calls,
         }
     }
 }

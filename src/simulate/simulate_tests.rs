@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use super::tally::CallState;
 use super::*;
-use crate::call_state::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::call_state::{self, CallEvent, CallTable, CallsConfig, Numbers, UnfinishedReason};
+use crate::catalogue::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::domain::{CallStatus, Direction, Numeric, Params, Reading, SipCode, StatusEvent};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 12:00:00 UTC);

@@ -11,8 +11,8 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::plan::PlannedCall;
-use crate::call_state::buckets::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::call_state::{Issue, Thresholds};
+use crate::catalogue::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::domain::CallStatus;
 
 /// What was sent and acknowledged. Event and audio counts cover events that

@@ -57,6 +57,8 @@ fn payload_bytes() -> impl Strategy<Value = Vec<u8>> {
 #[test]
 fn decoding_and_recording_any_bytes_never_panics() {
     let recorder = Recorder::new(true);
+    let calls = CallState::new(&CallsConfig::default());
+    recorder.register(calls.collector());
     let now = OffsetDateTime::now_utc();
     TestRunner::new(config(2048))
         .run(&payload_bytes(), |bytes| {
@@ -65,7 +67,8 @@ fn decoding_and_recording_any_bytes_never_panics() {
                 .flatten()
             {
                 if let Ok(event) = StatusEvent::parse(&params) {
-                    recorder.record(&event, now);
+                    let effects = calls.record(&event, &params, now);
+                    recorder.record(&event, &effects, now);
                 }
             }
             Ok(())

@@ -25,6 +25,7 @@ pub use raw::*;
 pub use scrape::*;
 pub use signed::*;
 
+pub use signalwire_exporter::call_state::{CallState, CallsConfig};
 pub use signalwire_exporter::configuration::Settings;
 pub use signalwire_exporter::dedupe::Dedupe;
 pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent, MOS_BUCKETS};
