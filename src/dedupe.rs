@@ -143,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn zero_capacity_disables() {
+    fn a_zero_capacity_lets_every_delivery_through() {
         let d = Dedupe::new(0, Duration::from_secs(1));
         assert!(d.first_delivery(&id("CA1", "1")));
         assert!(d.first_delivery(&id("CA1", "1")));
