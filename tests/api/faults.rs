@@ -188,8 +188,8 @@ impl Held {
         }
     }
 
-    /// Sends the rest of the body and reads the answer (none: the test
-    /// fails naming what came instead).
+    /// Sends the rest of the body and reads the answer; none at all (the
+    /// process exited under it) fails the test.
     async fn finish(mut self) -> RawResponse {
         // A closed connection shows in the read; the write may still succeed.
         let _ = self.stream.write_all(&self.rest).await;
