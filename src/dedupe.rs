@@ -121,25 +121,29 @@ mod tests {
     }
 
     #[test]
-    fn full_set_evicts_oldest_first_and_stays_bounded() {
-        let d = Dedupe::new(3, Duration::from_secs(3600));
+    fn a_full_set_evicts_the_oldest_first_and_stays_bounded_at_scale() {
+        const CAP: usize = 20_000;
+        let d = Dedupe::new(CAP, Duration::from_secs(3600));
         let t = Instant::now();
-        for i in 0..3 {
-            assert!(d.first_delivery_at(&id(&format!("CA{i}"), "0"), t + Duration::from_secs(i)));
+        let ids: Vec<_> = (0..2 * CAP).map(|i| id(&format!("CA{i}"), "0")).collect();
+        for id in &ids {
+            assert!(d.first_delivery_at(id, t));
         }
-        assert!(d.first_delivery_at(&id("CA3", "0"), t + Duration::from_secs(3)));
-        assert_eq!(d.len(), 3);
-        // CA0 was evicted, so it counts again; CA2 (younger) is still known.
-        assert!(!d.first_delivery_at(&id("CA2", "0"), t + Duration::from_secs(4)));
-        assert!(d.first_delivery_at(&id("CA0", "0"), t + Duration::from_secs(4)));
-        for i in 0..10_000 {
-            d.first_delivery_at(&id(&format!("X{i}"), "0"), t + Duration::from_secs(5));
+        assert_eq!(d.len(), CAP);
+        // The newest CAP are remembered; asking does not insert.
+        for id in &ids[CAP..] {
+            assert!(!d.first_delivery_at(id, t));
         }
-        assert_eq!(d.len(), 3);
+        assert_eq!(d.len(), CAP);
+        // The oldest are forgotten; re-adding one evicts the then-oldest.
+        assert!(d.first_delivery_at(&ids[0], t));
+        assert!(d.first_delivery_at(&ids[CAP], t));
+        assert!(!d.first_delivery_at(&ids[CAP + 2], t));
+        assert_eq!(d.len(), CAP);
     }
 
     #[test]
-    fn zero_capacity_disables() {
+    fn a_zero_capacity_lets_every_delivery_through() {
         let d = Dedupe::new(0, Duration::from_secs(1));
         assert!(d.first_delivery(&id("CA1", "1")));
         assert!(d.first_delivery(&id("CA1", "1")));

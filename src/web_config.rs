@@ -386,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn client_auth_types_and_their_ca() {
+    fn a_client_auth_type_that_verifies_needs_a_ca_and_others_are_refused() {
         assert_eq!(client_auth(None, false), Ok(ClientAuth::NoClientCert));
         assert_eq!(
             client_auth(Some("RequireAndVerifyClientCert"), true),

@@ -267,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn loopback_for_wildcard_listeners() {
+    fn a_wildcard_listener_is_reached_on_loopback_and_others_as_they_are() {
         assert_eq!(
             loopback("0.0.0.0:9711".parse().unwrap()),
             "127.0.0.1:9711".parse().unwrap()

@@ -506,7 +506,7 @@ mod tests {
     }
 
     #[test]
-    fn refuses_to_start_without_a_key_and_names_both_flags() {
+    fn without_a_key_the_exporter_refuses_to_start_and_names_both_flags() {
         assert_eq!(settings(&[]).unwrap_err(), NO_KEY);
         assert!(NO_KEY.contains("--signalwire.signing-key"));
         assert!(NO_KEY.contains("--insecure.skip-signature-validation"));

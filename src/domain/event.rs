@@ -224,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn requires_call_sid_and_status() {
+    fn an_event_without_a_call_sid_or_a_status_is_refused() {
         assert_eq!(
             event(&[("CallStatus", "completed")]),
             Err(EventError::Missing("CallSid"))
@@ -270,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_rfc2822_timestamp_and_labels() {
+    fn an_event_reads_its_rfc2822_timestamp_and_its_labels() {
         let e = event(&[
             ("CallSid", "CA1"),
             ("CallStatus", "no-answer"),

@@ -84,7 +84,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn basic_and_bearer() {
+    fn only_the_exact_basic_credentials_or_bearer_token_are_let_in() {
         let auth = MetricsAuth {
             basic: Some("prom:s3cret".into()),
             bearer: Some("tok".into()),

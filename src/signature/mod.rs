@@ -179,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn published_vectors() {
+    fn signatures_match_the_published_test_vectors() {
         let key = SigningKey::new("12345");
         assert_eq!(
             key.sign_form(URL, &params("+12349013030")),
@@ -199,7 +199,7 @@ mod tests {
     }
 
     #[test]
-    fn verifies_with_either_port_variant_and_any_key() {
+    fn a_form_signature_verifies_with_either_port_variant_and_any_key() {
         let v = Verifier::new(&[SigningKey::new("old"), SigningKey::new("12345")]);
         let p = params("+14158675309");
         assert!(v.verify_form(URL, &p, b"RSOYDt4T1cUTdK1PDd93/VVr8B8="));
@@ -237,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn json_schemes() {
+    fn a_json_body_verifies_signed_whole_or_by_a_body_hash_in_the_url() {
         let key = SigningKey::new("12345");
         let v = Verifier::new(std::slice::from_ref(&key));
         let body = br#"{"CallSid":"CA1","CallStatus":"completed"}"#;

@@ -124,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn default_port_twins() {
+    fn a_url_is_also_tried_with_its_default_port_added_or_removed() {
         assert_eq!(
             variants("https://a.com/x?y=1"),
             ["https://a.com/x?y=1", "https://a.com:443/x?y=1"]
@@ -162,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_headers_only_when_trusted() {
+    fn forwarded_headers_make_the_signed_url_only_when_trusted() {
         let mut h = HeaderMap::new();
         h.insert("host", "internal:9711".parse().unwrap());
         h.insert("x-forwarded-proto", "https".parse().unwrap());

@@ -71,6 +71,9 @@ async fn a_json_number_and_a_form_string_are_the_same_event() {
     );
 }
 
+/// The eviction order and bound are `src/dedupe.rs`'s unit test; this one
+/// checks what only the API shows: `dedupe_capacity` reaches the webhook, and
+/// a forgotten event is counted as accepted again, not as a duplicate.
 #[tokio::test]
 async fn a_full_set_forgets_the_oldest_and_keeps_working() {
     let mut settings = settings();

@@ -27,8 +27,7 @@ pub use signed::*;
 
 pub use signalwire_exporter::call_state::{CallState, CallsConfig};
 pub use signalwire_exporter::configuration::Settings;
-pub use signalwire_exporter::dedupe::Dedupe;
-pub use signalwire_exporter::domain::{CallStatus, EventId, Params, StatusEvent, MOS_BUCKETS};
+pub use signalwire_exporter::domain::{CallStatus, Params, StatusEvent, MOS_BUCKETS};
 pub use signalwire_exporter::pages::{
     render_calls_page, render_status_page, CallRow, CallsFilters, IssueCounts, Links,
     QualityThresholds, StatusSnapshot,
