@@ -93,7 +93,11 @@ impl Endpoint {
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
-        let state = AppState::new(settings);
+        Self::build_with(settings, AppState::new(settings)).await
+    }
+
+    /// Serves `state`, made from the same settings: tests give theirs a clock.
+    pub async fn build_with(settings: &Settings, state: AppState) -> Result<Self, StartError> {
         let tls = match &settings.tls {
             Some(files) => Some(ServerTls::new(files).map_err(StartError::Tls)?),
             None => None,

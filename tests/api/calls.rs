@@ -155,10 +155,13 @@ async fn calls_that_send_only_their_terminal_event_count_issues_and_no_delay() {
 #[tokio::test]
 async fn a_call_older_than_max_age_is_unfinished_at_the_next_scrape() {
     let mut settings = settings();
-    settings.calls_max_age = Duration::from_millis(20);
-    let app = TestApp::spawn_with(settings).await;
+    settings.calls_max_age = Duration::from_secs(60);
+    let clock = ManualClock::new();
+    let app = TestApp::spawn_with_clock(settings, &clock).await;
     send_all(&app, &[progress("CA1", "initiated", 0, 0)]).await;
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(app.metrics().await.value(ACTIVE, INBOUND), 1.0);
+    clock.advance(Duration::from_secs(1));
     let m = app.metrics().await;
     assert_eq!(m.value(ACTIVE, INBOUND), 0.0);
     let reason = |r| [("direction", "inbound"), ("reason", r)];

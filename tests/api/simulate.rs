@@ -289,7 +289,8 @@ async fn calls_that_lost_their_terminal_event_are_unfinished_once_max_age_passes
     const MAX_AGE: Duration = Duration::from_secs(6);
     let mut settings = settings();
     settings.calls_max_age = MAX_AGE;
-    let app = TestApp::spawn_with(settings).await;
+    let clock = ManualClock::new();
+    let app = TestApp::spawn_with_clock(settings, &clock).await;
     let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
     config.seed = 7;
     config.calls = Some(60);
@@ -307,7 +308,7 @@ async fn calls_that_lost_their_terminal_event_are_unfinished_once_max_age_passes
         "{json}"
     );
     assert_eq!(before.sum("signalwire_calls_active"), lost as f64, "{json}");
-    tokio::time::sleep(MAX_AGE + Duration::from_millis(500)).await;
+    clock.advance(MAX_AGE);
     let after = app.metrics().await;
     let mut checks = Checklist::default();
     for (direction, n) in &summary.unfinished {

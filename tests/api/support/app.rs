@@ -1,10 +1,12 @@
 //! The exporter in-process on loopback and a real HTTP client talking to it.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::{Application, Callback, Metrics, Settings, Signed, SigningKey, Wire};
+use super::{AppState, Application, Callback, Clock, Metrics, Settings, Signed, SigningKey, Wire};
 
 pub const KEY: &str = "PSK_test_signing_key";
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -41,6 +43,13 @@ impl TestApp {
 
     pub async fn spawn_with(settings: Settings) -> Self {
         Self::from_application(Application::build(&settings).await.expect("bind loopback"))
+    }
+
+    /// With the call state reading `clock` instead of the real one.
+    pub async fn spawn_with_clock(settings: Settings, clock: &ManualClock) -> Self {
+        let state = AppState::with_clock(&settings, clock.clock());
+        let app = Application::build_with(&settings, state).await;
+        Self::from_application(app.expect("bind loopback"))
     }
 
     /// Runs `app` until the returned `TestApp` is dropped.
@@ -127,4 +136,23 @@ pub async fn scrape(client: &reqwest::Client, url: &str) -> Metrics {
     let response = client.get(url).send().await.expect("scrape");
     assert_eq!(response.status(), 200, "{url}");
     Metrics::parse(&response.text().await.expect("a scrape body"))
+}
+
+/// A clock the test moves by hand: expiry is tested without sleeping.
+#[derive(Clone)]
+pub struct ManualClock(Arc<Mutex<Instant>>);
+
+impl ManualClock {
+    pub fn new() -> Self {
+        ManualClock(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+
+    pub fn clock(&self) -> Clock {
+        let now = Arc::clone(&self.0);
+        Arc::new(move || *now.lock().unwrap())
+    }
 }

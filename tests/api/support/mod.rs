@@ -25,7 +25,7 @@ pub use raw::*;
 pub use scrape::*;
 pub use signed::*;
 
-pub use signalwire_exporter::call_state::{CallState, CallsConfig};
+pub use signalwire_exporter::call_state::{CallState, CallsConfig, Clock};
 pub use signalwire_exporter::configuration::Settings;
 pub use signalwire_exporter::domain::{CallStatus, Params, StatusEvent, MOS_BUCKETS};
 pub use signalwire_exporter::pages::{
