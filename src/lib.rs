@@ -1,17 +1,19 @@
 //! signalwire-exporter: SignalWire Voice Status Callbacks in, Prometheus
 //! call-quality metrics out.
 //!
-//! Follow one field from the wire to /metrics:
-//! `routes::status_callback` (HTTP checks) → `domain::Params` (decode) →
-//! `signature` (verify) → `domain::StatusEvent` (parse) → `dedupe` →
-//! `recorder` (record) → `routes::metrics` (render).
+//! Follow one field from the wire to /metrics (docs/architecture.md walks
+//! it): `routes::webhook` (reads the body) → `ingest` (the one step) →
+//! `domain::Params` (decode) → `signature` (verify) → `domain::StatusEvent`
+//! (parse) → `dedupe` → `call_state` (the call's history, its
+//! `domain::FinishedCall`) → `recorder` (record) → `routes::metrics`
+//! (render). Every family's name and help: `catalogue`.
 //!
 //! Around the pipeline: `cli` (flags in, a running process out; above
-//! everything), `configuration` (plain settings; below everything),
-//! `web_config` (reads `--web.config.file` into settings), `tls` (acceptors
-//! from those settings), `startup` and `watchdog` (listeners, connections,
-//! shutdown), `telemetry` (logs), and the tools: `simulate` (which `cli`
-//! also runs as `demo`).
+//! everything), `configuration` (plain settings), `web_config` (reads
+//! `--web.config.file`), `tls`, `startup` and `watchdog` (listeners,
+//! connections, shutdown), `telemetry` (logs), `pages` (the HTML), and the
+//! tools: `simulate` (which `cli` also runs as `demo`). Modules the binary
+//! and the tests do not need are private.
 
 #![forbid(unsafe_code)]
 
@@ -23,13 +25,13 @@ pub mod dedupe;
 pub mod domain;
 pub mod ingest;
 pub mod pages;
-pub mod prehashed;
+mod prehashed;
 pub mod recorder;
 pub mod routes;
 pub mod signature;
 pub mod simulate;
 pub mod startup;
-pub mod telemetry;
-pub mod tls;
-pub mod watchdog;
-pub mod web_config;
+mod telemetry;
+mod tls;
+mod watchdog;
+mod web_config;

@@ -57,7 +57,7 @@ impl WindowCounts {
     }
 }
 
-/// The bucket bounds of the MOS histogram (`signalwire_call_mos`).
+/// The bucket bounds of the MOS histogram (`signalwire_audio_in_mos`).
 pub fn mos_bounds() -> &'static [f64] {
     match Numeric::AudioInMos.row().metric.series {
         Series::Histogram(bounds) => bounds,
