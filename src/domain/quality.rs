@@ -1,39 +1,27 @@
 //! Quality issues of a terminal call, after Twilio Voice Insights' call tags.
 
-/// The `issue` label values: three issues and `any` (at least one of them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Issue {
-    LowMos,
-    HighPacketLoss,
-    HighJitter,
-    Any,
-}
+closed_set!(
+    /// The `issue` label values: the quality issues (Twilio Voice Insights'
+    /// call tags) and `any`, at least one of them, last. A new issue is a
+    /// line here, a field of [`Thresholds`] and its check in
+    /// [`Thresholds::assess`].
+    Issue {
+        LowMos => "low_mos",
+        HighPacketLoss => "high_packet_loss",
+        HighJitter => "high_jitter",
+        Any => "any",
+    }
+);
 
 impl Issue {
-    pub const ALL: [Issue; 4] = [
-        Issue::LowMos,
-        Issue::HighPacketLoss,
-        Issue::HighJitter,
-        Issue::Any,
-    ];
-    pub const COUNT: usize = Self::ALL.len();
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Issue::LowMos => "low_mos",
-            Issue::HighPacketLoss => "high_packet_loss",
-            Issue::HighJitter => "high_jitter",
-            Issue::Any => "any",
-        }
-    }
-
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
     /// Exact label value, `any` included.
     pub fn parse(s: &str) -> Option<Issue> {
-        Self::ALL.into_iter().find(|i| i.as_str() == s)
+        Issue::from_name(s)
+    }
+
+    /// The issues themselves, without `any`.
+    pub fn named() -> impl Iterator<Item = Issue> {
+        Issue::ALL.iter().copied().filter(|i| *i != Issue::Any)
     }
 
     const fn bit(self) -> u8 {
@@ -44,11 +32,8 @@ impl Issue {
     }
 }
 
-impl std::fmt::Display for Issue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+// Each issue has a bit of the set's byte.
+const _: () = assert!(Issue::COUNT <= 8);
 
 /// The issues one call has, as a set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,16 +66,16 @@ impl Issues {
 
     /// The issues held, without `any`, in label order: the `/calls` list.
     pub fn named(self) -> impl Iterator<Item = Issue> {
-        Issue::ALL[..3]
-            .iter()
-            .copied()
-            .filter(move |i| self.contains(*i))
+        Issue::named().filter(move |i| self.contains(*i))
     }
 
     /// Every `issue` label to count once for this call: the issues held and
     /// `any` when there is at least one.
     pub fn labels(self) -> impl Iterator<Item = Issue> {
-        Issue::ALL.into_iter().filter(move |i| self.contains(*i))
+        Issue::ALL
+            .iter()
+            .copied()
+            .filter(move |i| self.contains(*i))
     }
 }
 

@@ -56,7 +56,10 @@ impl CallMetrics {
             DirectionSeries {
                 post_dial_delay: self.post_dial_delay.with_label_values(&[d]),
                 answer_delay: self.answer_delay.with_label_values(&[d]),
-                issues: Issue::ALL.map(|i| self.issues.with_label_values(&[d, i.as_str()])),
+                issues: std::array::from_fn(|i| {
+                    let issue = Issue::ALL[i].as_str();
+                    self.issues.with_label_values(&[d, issue])
+                }),
                 with_media: self.with_media.with_label_values(&[d]),
             }
         })
