@@ -24,6 +24,7 @@ pub mod pages;
 pub mod prehashed;
 pub mod recorder;
 pub mod routes;
+pub mod scrape_auth;
 pub mod signature;
 pub mod simulate;
 pub mod startup;

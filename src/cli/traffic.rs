@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{keys, refuse, shutdown_signal};
-use crate::configuration::SigningKey;
+use crate::signature::SigningKey;
 use crate::simulate::{
     self, Pace, Profile, SimConfig, DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO,
     DEFAULT_OUT_OF_ORDER_RATIO,
