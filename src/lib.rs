@@ -7,11 +7,12 @@
 //! `recorder` (record) → `routes::metrics` (render).
 //!
 //! Around the pipeline: `cli` (flags in, a running process out; above
-//! everything), `configuration` (plain settings; below everything),
-//! `web_config` (reads `--web.config.file` into settings), `tls` (acceptors
-//! from those settings), `startup` and `watchdog` (listeners, connections,
-//! shutdown), `telemetry` (logs), and the tools: `simulate` (which `cli`
-//! also runs as `demo`).
+//! everything), `configuration` (gathers each part's typed settings: the
+//! web part's own, `signature` keys, `dedupe`, `call_state`; below the
+//! server), `web_config` (reads `--web.config.file`), `tls` (its TLS data
+//! and the acceptors), `scrape_auth` (who may scrape /metrics), `startup`
+//! and `watchdog` (listeners, connections, shutdown), `telemetry` (logs),
+//! and the tools: `simulate` (which `cli` also runs as `demo`).
 
 #![forbid(unsafe_code)]
 
