@@ -12,13 +12,12 @@
 #![forbid(unsafe_code)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use signalwire_exporter::call_state::{CallState, CallsConfig};
-use signalwire_exporter::dedupe::Dedupe;
+use signalwire_exporter::dedupe::{Dedupe, DedupeConfig};
 use signalwire_exporter::domain::{CallStatus, Direction, Params, StatusEvent};
 use signalwire_exporter::recorder::Recorder;
 use signalwire_exporter::signature::{SigningKey, Verifier};
@@ -113,10 +112,11 @@ fn event(c: &mut Criterion) {
     // The default capacity, cycling through twice as many distinct calls:
     // a body comes round again only after it was evicted, so every iteration
     // is a first delivery into a full set — the steady state under load.
-    let dedupe = Dedupe::new(100_000, Duration::from_secs(3600));
+    let config = DedupeConfig::default();
+    let dedupe = Dedupe::new(config.capacity, config.ttl);
     // `cargo test --all-targets` runs this once without `--bench`: keep that quick.
     let distinct = if std::env::args().any(|a| a == "--bench") {
-        200_000
+        2 * config.capacity
     } else {
         1_000
     };

@@ -14,6 +14,24 @@ use std::time::{Duration, Instant};
 use crate::domain::EventId;
 use crate::prehashed;
 
+/// `--dedupe.*`; `Default` gives the documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DedupeConfig {
+    /// `--dedupe.capacity`: recent events remembered; 0 turns it off.
+    pub capacity: usize,
+    /// `--dedupe.ttl`: how long an event is remembered.
+    pub ttl: Duration,
+}
+
+impl Default for DedupeConfig {
+    fn default() -> Self {
+        DedupeConfig {
+            capacity: 100_000,
+            ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
 pub struct Dedupe {
     hasher: RandomState,
     capacity: usize,

@@ -9,11 +9,13 @@
 //! (render). Every family's name and help: `catalogue`.
 //!
 //! Around the pipeline: `cli` (flags in, a running process out; above
-//! everything), `configuration` (plain settings), `web_config` (reads
-//! `--web.config.file`), `tls`, `startup` and `watchdog` (listeners,
-//! connections, shutdown), `telemetry` (logs), `pages` (the HTML), and the
-//! tools: `simulate` (which `cli` also runs as `demo`). Modules the binary
-//! and the tests do not need are private.
+//! everything), `configuration` (gathers each part's typed settings: the
+//! web part's own, `signature` keys, `dedupe`, `call_state`), `web_config`
+//! (reads `--web.config.file`), `tls` (its TLS data and the acceptors),
+//! `scrape_auth` (who may scrape /metrics), `startup` and `watchdog`
+//! (listeners, connections, shutdown), `telemetry` (logs), `pages` (the
+//! HTML), and the tools: `simulate` (which `cli` also runs as `demo`).
+//! Modules the binary and the tests do not need are private.
 
 #![forbid(unsafe_code)]
 
@@ -28,6 +30,7 @@ pub mod pages;
 mod prehashed;
 pub mod recorder;
 pub mod routes;
+pub mod scrape_auth;
 pub mod signature;
 pub mod simulate;
 pub mod startup;

@@ -1,6 +1,7 @@
-//! TLS on the listeners, from the plain data of `configuration::TlsFiles`:
-//! rustls with the ring provider, HTTP/1.1 only, and the handshake bounded
-//! by --web.read-timeout like a request head.
+//! TLS on the listeners: the plain data of [`TlsFiles`] (what `web_config`
+//! read) and the acceptors made from it: rustls with the ring provider,
+//! HTTP/1.1 only, and the handshake bounded by --web.read-timeout like a
+//! request head.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,65 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
-use crate::configuration::{ClientAuth, KeyFormat, PrivateKey, TlsFiles, TlsVersion};
+/// The listeners' TLS, from `tls_server_config` of `--web.config.file`:
+/// read, PEM-decoded and checked when the file was read.
+#[derive(Clone)]
+pub struct TlsFiles {
+    /// The server's certificate chain, DER, leaf first.
+    pub cert_chain: Vec<Vec<u8>>,
+    /// The server's private key. Its `Debug` never shows it.
+    pub key: PrivateKey,
+    /// Applies to `--web.metrics-listen-address` only: SignalWire cannot
+    /// present a client certificate to the webhook.
+    pub client_auth: ClientAuth,
+    /// DER certificates of the CAs that sign client certificates.
+    pub client_cas: Vec<Vec<u8>>,
+    pub min_version: TlsVersion,
+    pub max_version: TlsVersion,
+    /// exporter-toolkit's `prefer_server_cipher_suites` (default true).
+    pub prefer_server_cipher_suites: bool,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsFiles")
+            .field("certificates", &self.cert_chain.len())
+            .field("client_auth", &self.client_auth)
+            .field("client_cas", &self.client_cas.len())
+            .field("versions", &(self.min_version, self.max_version))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A DER private key and its encoding.
+#[derive(Clone)]
+pub struct PrivateKey {
+    pub format: KeyFormat,
+    pub der: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    Pkcs1,
+    Pkcs8,
+    Sec1,
+}
+
+/// exporter-toolkit's `client_auth_type`, the values that verify what they
+/// accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    NoClientCert,
+    VerifyClientCertIfGiven,
+    RequireAndVerifyClientCert,
+}
+
+/// The TLS versions the exporter offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
 
 /// The listeners' acceptors. The webhook's never asks for a client
 /// certificate (SignalWire cannot present one); `client_auth_type` applies

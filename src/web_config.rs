@@ -7,8 +7,8 @@
 //! lists, TLS below 1.2, extra headers, rate limits) are refused by name
 //! rather than ignored, since each one is a security promise.
 //!
-//! What it reads becomes plain `configuration` data (PEM decoded to DER,
-//! users with their bcrypt hashes); `crate::cli` calls it, and it calls
+//! What it reads becomes plain data (`tls::TlsFiles` with PEM decoded to
+//! DER, users with their bcrypt hashes); `crate::cli` calls it, and it calls
 //! `crate::tls` once to check that the certificate and key make a server.
 
 use std::collections::BTreeMap;
@@ -18,8 +18,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
-use crate::configuration::{ClientAuth, KeyFormat, PrivateKey, TlsFiles, TlsVersion};
-use crate::tls::ServerTls;
+use crate::tls::{ClientAuth, KeyFormat, PrivateKey, ServerTls, TlsFiles, TlsVersion};
 
 /// What the file turns on, as plain settings: no TLS and no users for a
 /// file that sets nothing.

@@ -70,7 +70,7 @@ impl CallsQuery {
         for (name, value) in &pairs {
             match name.as_str() {
                 "issue" => {
-                    let issue = one_of("issue", value, &Issue::ALL, Issue::as_str)?;
+                    let issue = one_of("issue", value, Issue::ALL, Issue::as_str)?;
                     set_once(&mut q.issue, name, issue)?;
                 }
                 "direction" => {

@@ -11,8 +11,9 @@ use rand::Rng;
 
 use super::server::{self, ServerArgs};
 use super::{shutdown_signal, TrafficArgs};
-use crate::configuration::{Settings, SigningKey};
+use crate::configuration::Settings;
 use crate::routes::STATUS_CALLBACK_PATH;
+use crate::signature::SigningKey;
 use crate::simulate;
 use crate::startup::Application;
 
@@ -91,12 +92,13 @@ fn given(flags: &clap::Command, matches: &ArgMatches) -> Vec<OsString> {
 /// Also says whether the key was made up here.
 fn with_demo_key(server: &ServerArgs) -> (ServerArgs, bool) {
     let mut args = server.clone();
-    let made_up = args.signing_keys.is_empty() && args.signing_key_file.is_none();
+    let keys = &mut args.signatures;
+    let made_up = keys.signing_keys.is_empty() && keys.signing_key_file.is_none();
     if made_up {
         let key: [u8; 16] = rand::thread_rng().gen();
-        args.signing_keys = vec![hex::encode(key)];
+        keys.signing_keys = vec![hex::encode(key)];
     }
-    args.skip_signature_validation = false;
+    keys.skip_signature_validation = false;
     (args, made_up)
 }
 
@@ -129,7 +131,7 @@ impl Urls {
             settings.route_prefix
         );
         let target = format!("{base}{STATUS_CALLBACK_PATH}");
-        let signed = server.external_url.as_deref().map_or_else(
+        let signed = server.web.external_url.as_deref().map_or_else(
             || target.clone(),
             |u| format!("{}{STATUS_CALLBACK_PATH}", u.trim_end_matches('/')),
         );
@@ -167,7 +169,7 @@ fn send_your_own(key: &SigningKey, made_up: bool, urls: &Urls) -> String {
 }
 
 pub(super) async fn run(args: DemoArgs) -> ExitCode {
-    if args.server.web_config_file.is_some() {
+    if args.server.web.web_config_file.is_some() {
         return super::refuse(PROGRAM, NO_WEB_CONFIG);
     }
     let (server_args, made_up) = with_demo_key(&args.server);
@@ -220,11 +222,14 @@ mod tests {
 
     #[test]
     fn the_demo_listens_on_loopback_unless_told_otherwise() {
-        assert_eq!(demo_server(&["demo"]).listen_address, DEMO_LISTEN_ADDRESS);
+        assert_eq!(
+            demo_server(&["demo"]).web.listen_address,
+            DEMO_LISTEN_ADDRESS
+        );
         let after = demo_server(&["demo", "--web.listen-address", ":1234"]);
-        assert_eq!(after.listen_address, ":1234");
+        assert_eq!(after.web.listen_address, ":1234");
         let before = demo_server(&["--web.listen-address=:1234", "demo"]);
-        assert_eq!(before.listen_address, ":1234");
+        assert_eq!(before.web.listen_address, ":1234");
     }
 
     #[test]
@@ -239,10 +244,10 @@ mod tests {
             "--signalwire.signing-key=c",
             "--web.telemetry-path=/m",
         ]);
-        assert_eq!(args.listen_address, ":2");
-        assert!(args.trust_forwarded_headers);
-        assert_eq!(args.signing_keys, ["a", "b", "c"]);
-        assert_eq!(args.telemetry_path, "/m");
+        assert_eq!(args.web.listen_address, ":2");
+        assert!(args.web.trust_forwarded_headers);
+        assert_eq!(args.signatures.signing_keys, ["a", "b", "c"]);
+        assert_eq!(args.web.telemetry_path, "/m");
     }
 
     #[test]

@@ -1,11 +1,65 @@
-//! Where signing keys and other secrets come from: flags, environment
-//! variables and files. One rule for keys everywhere
-//! (`configuration::keys_from_text`): one a line, trimmed, blank lines and
+//! Where signing keys and other secrets come from: the signature flags,
+//! environment variables and files. One rule for keys everywhere
+//! (`signature::keys_from_text`): one a line, trimmed, blank lines and
 //! `#` comments skipped. Errors name the file, never its content.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::configuration::{keys_from_text, SigningKey};
+use clap::Args;
+
+use crate::signature::{keys_from_text, SigningKey};
+
+/// The signature flags: which keys callbacks must be signed with.
+#[derive(Debug, Clone, Args)]
+pub struct SignatureArgs {
+    /// SignalWire Signing Key (repeat, or comma-separate in the variable, to
+    /// accept several during rotation).
+    #[arg(
+        long = "signalwire.signing-key",
+        env = "SIGNALWIRE_SIGNING_KEY",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub signing_keys: Vec<String>,
+
+    /// File holding signing keys, one per line; blank lines and # comments
+    /// are skipped (e.g. a container secret).
+    #[arg(
+        long = "signalwire.signing-key-file",
+        env = "SIGNALWIRE_SIGNING_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub signing_key_file: Option<PathBuf>,
+
+    /// Accept callbacks without checking their signature. Anyone who can
+    /// reach the port can then write metrics.
+    #[arg(
+        long = "insecure.skip-signature-validation",
+        env = "SIGNALWIRE_EXPORTER_INSECURE_SKIP_SIGNATURE_VALIDATION"
+    )]
+    pub skip_signature_validation: bool,
+}
+
+pub(super) const NO_KEY: &str = "no signing key configured: set --signalwire.signing-key \
+    (or SIGNALWIRE_SIGNING_KEY, or --signalwire.signing-key-file) to your SignalWire \
+    project's Signing Key, or pass --insecure.skip-signature-validation to accept \
+    unsigned callbacks";
+
+impl SignatureArgs {
+    /// The keys to accept, `None` with validation off, or why none is set.
+    pub fn accepted_keys(&self) -> Result<Option<Vec<SigningKey>>, String> {
+        if self.skip_signature_validation {
+            return Ok(None);
+        }
+        let file = self.signing_key_file.as_deref();
+        let keys = collect(&self.signing_keys, file, "--signalwire.signing-key-file")?;
+        if keys.is_empty() {
+            return Err(NO_KEY.into());
+        }
+        Ok(Some(keys))
+    }
+}
 
 /// The keys given as flag values (comma-separated in the environment
 /// variable) and in `file`, in that order, without repeats.

@@ -3,24 +3,32 @@
 //! into `configuration::Settings` and starts the server, the demo or the
 //! simulator; nothing else in the crate imports it.
 //!
-//! - `server`: the exporter's flags, and the one start path (settings, bind,
-//!   exit codes) that the exporter and the demo share.
+//! - `server`: the exporter's flags, one group per part, and the one start
+//!   path (settings, bind, exit codes) that the exporter and the demo share.
+//! - `web_args` (with `addresses`, the checks of what they name), `keys`
+//!   (the signature flags, and the one reader of signing-key files) and
+//!   `ingest_args` (dedupe, calls, quality): those groups.
 //! - `traffic`: the simulator's flags, shared by `simulate` and `demo`.
 //! - `demo`: the exporter fed by an in-process simulator.
-//! - `keys`: the one reader of signing-key files.
 
+mod addresses;
 mod demo;
+mod ingest_args;
 mod keys;
 mod server;
 mod traffic;
+mod web_args;
 
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use demo::DemoArgs;
+pub use ingest_args::{CallsArgs, DedupeArgs, QualityArgs};
+pub use keys::SignatureArgs;
 pub use server::ServerArgs;
 pub use traffic::{SimulateArgs, TrafficArgs};
+pub use web_args::WebArgs;
 
 use crate::telemetry::{self, LogFormat, LogLevel};
 

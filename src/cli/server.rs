@@ -1,397 +1,45 @@
-//! The exporter's flags, and the one way from flags to a bound server that
-//! the exporter and the demo share (with its exit codes: 2 for a bad
-//! setting, 1 for a port that cannot be opened).
+//! The exporter's flags, one group per part of the server, and the one way
+//! from flags to a bound server that the exporter and the demo share (with
+//! its exit codes: 2 for a bad setting, 1 for a port that cannot be opened).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
 
-use super::{keys, refuse, shutdown_signal};
-use crate::configuration::{
-    self as config, ClientAuth, MetricsAuth, Settings, SignedUrl, TlsFiles,
-};
-use crate::routes::TAKEN_PATHS;
+use super::ingest_args::{CallsArgs, DedupeArgs, QualityArgs};
+use super::keys::SignatureArgs;
+use super::web_args::WebArgs;
+use super::{refuse, shutdown_signal};
+use crate::configuration::Settings;
 use crate::startup::{Application, BindError, Listener, StartError};
-use crate::web_config;
 
+/// Every flag of the exporter, in the order `--help` lists them.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
-    /// Address to listen on for the webhook, and (unless
-    /// --web.metrics-listen-address) metrics, /calls and the status page
-    /// (":port" means all interfaces).
-    #[arg(
-        long = "web.listen-address",
-        env = "SIGNALWIRE_EXPORTER_WEB_LISTEN_ADDRESS",
-        default_value = ":9711",
-        value_name = "ADDR"
-    )]
-    pub listen_address: String,
-
-    /// Serve /metrics, /calls and the status page on this address instead,
-    /// so the webhook port can face the internet while they stay internal.
-    #[arg(
-        long = "web.metrics-listen-address",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_LISTEN_ADDRESS",
-        value_name = "ADDR"
-    )]
-    pub metrics_listen_address: Option<String>,
-
-    /// Require HTTP basic auth on /metrics with this user
-    /// (password from --web.metrics-basic-auth-password-file).
-    #[arg(
-        long = "web.metrics-basic-auth-user",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_USER",
-        value_name = "USER",
-        requires = "metrics_basic_auth_password_file"
-    )]
-    pub metrics_basic_auth_user: Option<String>,
-
-    /// File holding the basic-auth password for /metrics.
-    #[arg(
-        long = "web.metrics-basic-auth-password-file",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BASIC_AUTH_PASSWORD_FILE",
-        value_name = "FILE",
-        requires = "metrics_basic_auth_user"
-    )]
-    pub metrics_basic_auth_password_file: Option<PathBuf>,
-
-    /// File holding a bearer token that /metrics requires
-    /// (Prometheus: authorization.credentials_file).
-    #[arg(
-        long = "web.metrics-bearer-token-file",
-        env = "SIGNALWIRE_EXPORTER_WEB_METRICS_BEARER_TOKEN_FILE",
-        value_name = "FILE"
-    )]
-    pub metrics_bearer_token_file: Option<PathBuf>,
-
-    /// exporter-toolkit web configuration file: TLS on both listeners, and
-    /// basic auth (bcrypt) on /metrics. Not with the /metrics flags above.
-    #[arg(
-        long = "web.config.file",
-        env = "SIGNALWIRE_EXPORTER_WEB_CONFIG_FILE",
-        value_name = "FILE"
-    )]
-    pub web_config_file: Option<PathBuf>,
-
-    /// Path under which to expose metrics.
-    #[arg(
-        long = "web.telemetry-path",
-        env = "SIGNALWIRE_EXPORTER_WEB_TELEMETRY_PATH",
-        default_value = "/metrics",
-        value_name = "PATH"
-    )]
-    pub telemetry_path: String,
-
-    /// The URL under which SignalWire reaches the exporter (e.g. behind a
-    /// proxy): the signed URL is built from it, and its path is the default
-    /// route prefix.
-    #[arg(
-        long = "web.external-url",
-        env = "SIGNALWIRE_EXPORTER_WEB_EXTERNAL_URL",
-        value_name = "URL"
-    )]
-    pub external_url: Option<String>,
-
-    /// Prefix for all routes. Defaults to the path of --web.external-url.
-    #[arg(
-        long = "web.route-prefix",
-        env = "SIGNALWIRE_EXPORTER_WEB_ROUTE_PREFIX",
-        value_name = "PATH"
-    )]
-    pub route_prefix: Option<String>,
-
-    /// Without --web.external-url, take the signed URL's scheme and host from
-    /// X-Forwarded-Proto and X-Forwarded-Host. Only behind a proxy that sets
-    /// them.
-    #[arg(
-        long = "web.trust-forwarded-headers",
-        env = "SIGNALWIRE_EXPORTER_WEB_TRUST_FORWARDED_HEADERS"
-    )]
-    pub trust_forwarded_headers: bool,
-
-    /// Largest accepted callback body (or GET query string), in bytes.
-    #[arg(
-        long = "web.max-body-bytes",
-        env = "SIGNALWIRE_EXPORTER_WEB_MAX_BODY_BYTES",
-        default_value_t = 64 * 1024,
-        value_name = "BYTES"
-    )]
-    pub max_body_bytes: usize,
-
-    /// Time a client has to send request headers, and again its body.
-    #[arg(
-        long = "web.read-timeout",
-        env = "SIGNALWIRE_EXPORTER_WEB_READ_TIMEOUT",
-        default_value = "10s",
-        value_parser = humantime::parse_duration,
-        value_name = "DURATION"
-    )]
-    pub read_timeout: Duration,
-
-    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish.
-    #[arg(
-        long = "web.shutdown-timeout",
-        env = "SIGNALWIRE_EXPORTER_WEB_SHUTDOWN_TIMEOUT",
-        default_value = "10s",
-        value_parser = humantime::parse_duration,
-        value_name = "DURATION"
-    )]
-    pub shutdown_timeout: Duration,
-
-    /// SignalWire Signing Key (repeat, or comma-separate in the variable, to
-    /// accept several during rotation).
-    #[arg(
-        long = "signalwire.signing-key",
-        env = "SIGNALWIRE_SIGNING_KEY",
-        value_delimiter = ',',
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
-    pub signing_keys: Vec<String>,
-
-    /// File holding signing keys, one per line; blank lines and # comments
-    /// are skipped (e.g. a container secret).
-    #[arg(
-        long = "signalwire.signing-key-file",
-        env = "SIGNALWIRE_SIGNING_KEY_FILE",
-        value_name = "FILE"
-    )]
-    pub signing_key_file: Option<PathBuf>,
-
-    /// Accept callbacks without checking their signature. Anyone who can
-    /// reach the port can then write metrics.
-    #[arg(
-        long = "insecure.skip-signature-validation",
-        env = "SIGNALWIRE_EXPORTER_INSECURE_SKIP_SIGNATURE_VALIDATION"
-    )]
-    pub skip_signature_validation: bool,
-
-    /// How many recent events to remember for duplicate suppression
-    /// (0 turns it off).
-    #[arg(
-        long = "dedupe.capacity",
-        env = "SIGNALWIRE_EXPORTER_DEDUPE_CAPACITY",
-        default_value_t = 100_000,
-        value_name = "ENTRIES"
-    )]
-    pub dedupe_capacity: usize,
-
-    /// How long an event is remembered for duplicate suppression.
-    #[arg(
-        long = "dedupe.ttl",
-        env = "SIGNALWIRE_EXPORTER_DEDUPE_TTL",
-        default_value = "1h",
-        value_parser = humantime::parse_duration,
-        value_name = "DURATION"
-    )]
-    pub dedupe_ttl: Duration,
-
-    /// A call in progress is forgotten (counted unfinished, reason max_age)
-    /// this long after its first event.
-    #[arg(
-        long = "calls.max-age",
-        env = "SIGNALWIRE_EXPORTER_CALLS_MAX_AGE",
-        default_value = "5h",
-        value_parser = humantime::parse_duration,
-        value_name = "DURATION"
-    )]
-    pub calls_max_age: Duration,
-
-    /// Calls in progress kept at most; a new call evicts the oldest
-    /// (counted unfinished, reason capacity).
-    #[arg(
-        long = "calls.capacity",
-        env = "SIGNALWIRE_EXPORTER_CALLS_CAPACITY",
-        default_value_t = 100_000,
-        value_name = "CALLS"
-    )]
-    pub calls_capacity: usize,
-
-    /// Finished calls with a quality issue or a failed end kept for /calls.
-    #[arg(
-        long = "calls.recent",
-        env = "SIGNALWIRE_EXPORTER_CALLS_RECENT",
-        default_value_t = 500,
-        value_name = "CALLS"
-    )]
-    pub calls_recent: usize,
-
-    /// Show phone numbers and caller names (personal data) in /calls and
-    /// in the log line of each listed call.
-    #[arg(
-        long = "calls.include-numbers",
-        env = "SIGNALWIRE_EXPORTER_CALLS_INCLUDE_NUMBERS"
-    )]
-    pub calls_include_numbers: bool,
-
-    /// A call with media has the low_mos issue when its MOS is at most this
-    /// (1 to 5).
-    #[arg(
-        long = "quality.low-mos",
-        env = "SIGNALWIRE_EXPORTER_QUALITY_LOW_MOS",
-        default_value_t = 3.5,
-        value_name = "MOS"
-    )]
-    pub quality_low_mos: f64,
-
-    /// high_packet_loss above this share of inbound packets lost (0 to 1).
-    #[arg(
-        long = "quality.high-packet-loss",
-        env = "SIGNALWIRE_EXPORTER_QUALITY_HIGH_PACKET_LOSS",
-        default_value_t = 0.05,
-        value_name = "RATIO"
-    )]
-    pub quality_high_packet_loss: f64,
-
-    /// high_jitter above this AudioInJitterMaxVariance, in ms² (900 is a
-    /// 30 ms deviation).
-    #[arg(
-        long = "quality.high-jitter-variance",
-        env = "SIGNALWIRE_EXPORTER_QUALITY_HIGH_JITTER_VARIANCE",
-        default_value_t = 900.0,
-        value_name = "MS2"
-    )]
-    pub quality_high_jitter_variance: f64,
+    #[command(flatten)]
+    pub web: WebArgs,
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
+    #[command(flatten)]
+    pub dedupe: DedupeArgs,
+    #[command(flatten)]
+    pub calls: CallsArgs,
+    #[command(flatten)]
+    pub quality: QualityArgs,
 }
 
-const NO_KEY: &str = "no signing key configured: set --signalwire.signing-key \
-    (or SIGNALWIRE_SIGNING_KEY, or --signalwire.signing-key-file) to your SignalWire \
-    project's Signing Key, or pass --insecure.skip-signature-validation to accept \
-    unsigned callbacks";
-
 impl ServerArgs {
-    /// The settings these flags describe, or what is wrong with them.
+    /// The settings these flags describe, or what is wrong with them: the
+    /// web flags are checked first, then the keys, then the calls and
+    /// quality flags, so that with several mistakes the first is named.
     pub fn settings(&self) -> Result<Settings, String> {
-        let metrics_listen_address = match &self.metrics_listen_address {
-            Some(a) => Some(config::parse_listen_address(
-                a,
-                "--web.metrics-listen-address",
-            )?),
-            None => None,
-        };
-        config::check_telemetry_path(&self.telemetry_path, TAKEN_PATHS)?;
-        let external_path = match &self.external_url {
-            Some(url) => Some(config::external_url_path(url)?),
-            None => None,
-        };
-        let (prefix, flag) = match (&self.route_prefix, &external_path) {
-            (Some(prefix), _) => (prefix.as_str(), "--web.route-prefix"),
-            (None, path) => (path.as_deref().unwrap_or("/"), "--web.external-url"),
-        };
-        let route_prefix = config::normalise_prefix(prefix);
-        if !route_prefix.is_empty() {
-            config::check_path(&route_prefix, flag)?;
-        }
-        let (metrics_auth, tls) = self.access()?;
-        let settings = Settings {
-            listen_address: config::parse_listen_address(
-                &self.listen_address,
-                "--web.listen-address",
-            )?,
-            metrics_listen_address,
-            metrics_auth,
-            telemetry_path: self.telemetry_path.clone(),
-            signed_url: SignedUrl::new(
-                self.external_url.as_deref(),
-                &route_prefix,
-                self.trust_forwarded_headers,
-            )
-            .served_over_tls(tls.is_some()),
-            tls,
-            route_prefix,
-            max_body_bytes: self.max_body_bytes,
-            read_timeout: self.read_timeout,
-            shutdown_timeout: self.shutdown_timeout,
-            signing_keys: self.signing_keys()?,
-            dedupe_capacity: self.dedupe_capacity,
-            dedupe_ttl: self.dedupe_ttl,
-            calls_max_age: self.calls_max_age,
-            calls_capacity: self.calls_capacity,
-            calls_recent: self.calls_recent,
-            calls_include_numbers: self.calls_include_numbers,
-            quality_low_mos: self.quality_low_mos,
-            quality_high_packet_loss: self.quality_high_packet_loss,
-            quality_high_jitter_variance: self.quality_high_jitter_variance,
-        };
-        settings.check_calls()?;
-        Ok(settings)
-    }
-
-    /// Who may scrape /metrics, and the listeners' TLS: from the credential
-    /// flags, or from --web.config.file, never both (one would go unused).
-    fn access(&self) -> Result<(MetricsAuth, Option<TlsFiles>), String> {
-        let Some(path) = &self.web_config_file else {
-            return Ok((self.metrics_auth()?, None));
-        };
-        let flags = [
-            (
-                "--web.metrics-basic-auth-user",
-                self.metrics_basic_auth_user.is_some(),
-            ),
-            (
-                "--web.metrics-bearer-token-file",
-                self.metrics_bearer_token_file.is_some(),
-            ),
-        ];
-        if let Some((flag, _)) = flags.iter().find(|(_, set)| *set) {
-            return Err(format!(
-                "--web.config.file cannot be combined with {flag}: \
-                 put the credentials in the file's basic_auth_users instead"
-            ));
-        }
-        let web = web_config::load(path)?;
-        let asks_for_certificates = web
-            .tls
-            .as_ref()
-            .is_some_and(|t| t.client_auth != ClientAuth::NoClientCert);
-        if asks_for_certificates && self.metrics_listen_address.is_none() {
-            return Err(format!(
-                "--web.config.file {}: client_auth_type applies to --web.metrics-listen-address \
-                 only (SignalWire cannot present a client certificate to the webhook): set it",
-                path.display()
-            ));
-        }
-        let auth = MetricsAuth {
-            users: web.users,
-            ..MetricsAuth::default()
-        };
-        Ok((auth, web.tls))
-    }
-
-    fn metrics_auth(&self) -> Result<MetricsAuth, String> {
-        let basic = match (
-            &self.metrics_basic_auth_user,
-            &self.metrics_basic_auth_password_file,
-        ) {
-            (Some(user), Some(file)) => {
-                let flag = "--web.metrics-basic-auth-password-file";
-                Some(format!("{user}:{}", keys::read_secret(file, flag)?))
-            }
-            _ => None,
-        };
-        let bearer = match &self.metrics_bearer_token_file {
-            Some(file) => Some(keys::read_secret(file, "--web.metrics-bearer-token-file")?),
-            None => None,
-        };
-        Ok(MetricsAuth {
-            basic,
-            bearer,
-            users: Default::default(),
+        let web = self.web.settings()?;
+        Ok(Settings {
+            signing_keys: self.signatures.accepted_keys()?,
+            dedupe: self.dedupe.config(),
+            calls: self.calls.config(&self.quality)?,
+            ..web
         })
-    }
-
-    fn signing_keys(&self) -> Result<Option<Vec<config::SigningKey>>, String> {
-        if self.skip_signature_validation {
-            return Ok(None);
-        }
-        let file = self.signing_key_file.as_deref();
-        let keys = keys::collect(&self.signing_keys, file, "--signalwire.signing-key-file")?;
-        if keys.is_empty() {
-            return Err(NO_KEY.into());
-        }
-        Ok(Some(keys))
     }
 }
 
@@ -402,7 +50,7 @@ pub(super) async fn start(
     program: &str,
 ) -> Result<(Settings, Application), ExitCode> {
     let settings = args.settings().map_err(|e| refuse(program, &e))?;
-    if let Some(file) = &args.web_config_file {
+    if let Some(file) = &args.web.web_config_file {
         tracing::info!(
             file = %file.display(),
             tls = settings.tls.is_some(),
@@ -451,7 +99,13 @@ pub(super) async fn serve(args: &ServerArgs) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::call_state::CallsConfig;
+    use crate::cli::keys::NO_KEY;
+    use crate::dedupe::DedupeConfig;
+    use crate::signature::SigningKey;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -469,12 +123,21 @@ mod tests {
     #[test]
     fn calls_and_quality_flags_default_as_documented_and_out_of_range_ones_are_named() {
         let s = settings(&["--insecure.skip-signature-validation"]).unwrap();
-        assert_eq!(s.calls_max_age, Duration::from_secs(5 * 3600));
-        assert_eq!((s.calls_capacity, s.calls_recent), (100_000, 500));
-        assert!(!s.calls_include_numbers);
-        assert_eq!(s.quality_low_mos, 3.5);
-        assert_eq!(s.quality_high_packet_loss, 0.05);
-        assert_eq!(s.quality_high_jitter_variance, 900.0);
+        // The documented figures, which outside checks rely on.
+        assert_eq!(s.calls.max_age, Duration::from_secs(5 * 3600));
+        assert_eq!((s.calls.capacity, s.calls.recent), (100_000, 500));
+        assert!(!s.calls.include_numbers);
+        let t = s.calls.thresholds;
+        assert_eq!(
+            (t.low_mos, t.high_packet_loss, t.high_jitter_variance),
+            (3.5, 0.05, 900.0)
+        );
+        assert_eq!(s.dedupe.capacity, 100_000);
+        assert_eq!(s.dedupe.ttl, Duration::from_secs(3600));
+        assert_eq!(
+            (s.calls, s.dedupe),
+            (CallsConfig::default(), DedupeConfig::default())
+        );
         let refused = |flag: &str, value: &str| {
             let args = ["--insecure.skip-signature-validation", flag, value];
             settings(&args).unwrap_err()
@@ -501,8 +164,8 @@ mod tests {
             "--calls.include-numbers",
         ])
         .unwrap();
-        assert_eq!(s.calls_max_age, Duration::from_secs(5400));
-        assert!(s.calls_include_numbers);
+        assert_eq!(s.calls.max_age, Duration::from_secs(5400));
+        assert!(s.calls.include_numbers);
     }
 
     #[test]
@@ -541,7 +204,7 @@ mod tests {
             "--signalwire.signing-key=c",
         ]);
         let keys = s.unwrap().signing_keys.unwrap();
-        assert_eq!(keys, ["a", "b", "c"].map(config::SigningKey::new));
+        assert_eq!(keys, ["a", "b", "c"].map(SigningKey::new));
     }
 
     #[test]

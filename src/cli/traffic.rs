@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{keys, refuse, shutdown_signal};
-use crate::configuration::SigningKey;
+use crate::signature::SigningKey;
 use crate::simulate::{
-    self, Pace, Profile, SimConfig, DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO,
-    DEFAULT_OUT_OF_ORDER_RATIO,
+    self, Pace, Profile, SimConfig, DEFAULT_CALLS, DEFAULT_CONCURRENCY, DEFAULT_DUPLICATE_RATIO,
+    DEFAULT_LOSE_TERMINAL_RATIO, DEFAULT_OUT_OF_ORDER_RATIO, DEFAULT_RATE,
 };
 
 /// What traffic to simulate: the same flags for `simulate` and `demo`.
@@ -19,7 +19,7 @@ pub struct TrafficArgs {
     /// Calls started per second.
     #[arg(
         long,
-        default_value_t = 10.0,
+        default_value_t = DEFAULT_RATE,
         value_name = "N",
         value_parser = rate,
         allow_negative_numbers = true
@@ -27,7 +27,7 @@ pub struct TrafficArgs {
     pub rate: f64,
 
     /// Network and carrier health of the simulated calls.
-    #[arg(long, value_enum, default_value_t = Profile::Good)]
+    #[arg(long, value_enum, default_value_t = Profile::default())]
     pub profile: Profile,
 
     /// Seed of the generator (default: random, printed in the summary); the
@@ -154,11 +154,16 @@ pub struct SimulateArgs {
     pub traffic: TrafficArgs,
 
     /// Calls to simulate; 0 runs until Ctrl-C or SIGTERM.
-    #[arg(long, default_value_t = 100, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_CALLS, value_name = "N")]
     pub calls: u64,
 
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 8, value_name = "C", value_parser = concurrency)]
+    #[arg(
+        long,
+        default_value_t = DEFAULT_CONCURRENCY,
+        value_name = "C",
+        value_parser = concurrency
+    )]
     pub concurrency: usize,
 }
 

@@ -14,7 +14,7 @@ use std::time::Instant;
 use axum::routing::{any, get};
 use axum::Router;
 
-use crate::call_state::{CallState, CallsConfig, Clock, Thresholds};
+use crate::call_state::{CallState, CallsConfig, Clock};
 use crate::configuration::Settings;
 use crate::dedupe::Dedupe;
 use crate::ingest::Ingest;
@@ -43,18 +43,7 @@ pub struct AppState {
 }
 
 fn calls_config(settings: &Settings) -> CallsConfig {
-    CallsConfig {
-        capacity: settings.calls_capacity,
-        max_age: settings.calls_max_age,
-        recent: settings.calls_recent,
-        include_numbers: settings.calls_include_numbers,
-        thresholds: Thresholds {
-            low_mos: settings.quality_low_mos,
-            high_packet_loss: settings.quality_high_packet_loss,
-            high_jitter_variance: settings.quality_high_jitter_variance,
-        },
-        ..CallsConfig::default()
-    }
+    settings.calls.clone()
 }
 
 fn site(settings: &Settings, config: &CallsConfig) -> Site {
@@ -98,7 +87,7 @@ impl AppState {
             ingest: Arc::new(Ingest {
                 verifier,
                 signed_url: settings.signed_url.clone(),
-                dedupe: Dedupe::new(settings.dedupe_capacity, settings.dedupe_ttl),
+                dedupe: Dedupe::new(settings.dedupe.capacity, settings.dedupe.ttl),
                 max_body_bytes: settings.max_body_bytes,
                 read_timeout: settings.read_timeout,
                 calls: Arc::clone(&calls),

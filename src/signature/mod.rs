@@ -18,15 +18,43 @@ use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use subtle::ConstantTimeEq;
 
-pub use crate::configuration::{SignedUrl, SigningKey};
 use crate::domain::Params;
 use order::append_signed_params;
-pub use url::port_variants;
+pub use url::{port_variants, SignedUrl};
 
 type HmacSha1 = Hmac<Sha1>;
 
-// The key is configuration's plain data; signing with it happens here.
+/// A SignalWire Signing Key. Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(String);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+/// Signing keys written in a key file or a secret: one a line, trimmed;
+/// blank lines and `#` comments are skipped. Commas are part of a key.
+pub fn keys_from_text(text: &str) -> Vec<SigningKey> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(SigningKey::new)
+        .collect()
+}
+
 impl SigningKey {
+    pub fn new(secret: impl Into<String>) -> Self {
+        SigningKey(secret.into())
+    }
+
+    /// The secret itself: for the HMAC, and for the demo to print the key
+    /// it made up.
+    pub(crate) fn reveal(&self) -> &str {
+        &self.0
+    }
+
     fn mac(&self) -> HmacSha1 {
         HmacSha1::new_from_slice(self.reveal().as_bytes()).expect("HMAC takes keys of any length")
     }
@@ -176,6 +204,14 @@ mod tests {
         ]
         .into_iter()
         .collect()
+    }
+
+    #[test]
+    fn a_key_file_holds_one_key_a_line_with_comments_and_blanks_skipped() {
+        let keys = keys_from_text("# rotated 2026-11\n  newkey \n\n\toldkey\n#old,older\na,b\n");
+        assert_eq!(keys, ["newkey", "oldkey", "a,b"].map(SigningKey::new));
+        assert_eq!(format!("{keys:?}").matches("<redacted>").count(), 3);
+        assert!(!format!("{keys:?}").contains("newkey"));
     }
 
     #[test]

@@ -4,10 +4,36 @@ use std::borrow::Cow;
 
 use axum::http::{header, HeaderMap, HeaderName, Uri};
 
-use crate::configuration::SignedUrl;
+/// How to rebuild the URL SignalWire called from what reaches the exporter.
+#[derive(Debug, Clone)]
+pub struct SignedUrl {
+    /// `--web.external-url` without its trailing slash.
+    pub(crate) external: Option<String>,
+    /// The route prefix, stripped from request paths before appending them to
+    /// the external URL; "" when routes are served at the root.
+    pub(crate) route_prefix: String,
+    pub(crate) trust_forwarded_headers: bool,
+    /// The exporter serves TLS itself: without an external URL or a trusted
+    /// X-Forwarded-Proto, callbacks were signed for an https URL.
+    pub(crate) served_over_tls: bool,
+}
 
-// The data is configuration's; rebuilding the URL from a request is here.
 impl SignedUrl {
+    pub fn new(external: Option<&str>, route_prefix: &str, trust_forwarded_headers: bool) -> Self {
+        SignedUrl {
+            external: external.map(|u| u.trim_end_matches('/').to_owned()),
+            route_prefix: route_prefix.trim_end_matches('/').to_owned(),
+            trust_forwarded_headers,
+            served_over_tls: false,
+        }
+    }
+
+    /// Marks the listeners as TLS ones (`--web.config.file`).
+    pub fn served_over_tls(mut self, tls: bool) -> Self {
+        self.served_over_tls = tls;
+        self
+    }
+
     /// The full URL, query string included, that the request was signed for.
     pub fn for_request(&self, uri: &Uri, headers: &HeaderMap) -> String {
         let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());

@@ -15,11 +15,12 @@ use time::OffsetDateTime;
 use super::timeline::{delivery_order, Timeline};
 use crate::domain::{CallStatus, Direction};
 
-/// How healthy the simulated network and carriers are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How healthy the simulated network and carriers are; `Good` unless told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Profile {
     /// ~95% of calls answered; ~1% of answered calls with MOS <= 3.5; ring
     /// within 1-4 s, answered within 2-10 s.
+    #[default]
     Good,
     /// ~80% answered; ~25% of answered calls with 5-20% loss, MOS < 3.5 and
     /// most with high jitter; slow to ring and to answer, with long tails.

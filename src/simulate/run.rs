@@ -16,6 +16,7 @@ use super::plan::{
     DEFAULT_OUT_OF_ORDER_RATIO,
 };
 use super::tally::{CallState, Summary};
+use crate::call_state::CallsConfig;
 use crate::domain::Params;
 use crate::signature::SigningKey;
 
@@ -28,9 +29,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// the gap between calls still fits a `Duration` for any realistic run.
 pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=100_000.0;
 
-/// Calls in progress at once in real time (each waits for its next event):
-/// beyond this, calls start late. The exporter's default `--calls.capacity`.
-const MAX_CALLS_IN_PROGRESS: usize = 100_000;
+/// `--rate`: calls started per second.
+pub const DEFAULT_RATE: f64 = 10.0;
+/// `simulate --calls`.
+pub const DEFAULT_CALLS: u64 = 100;
+/// `simulate --concurrency`: requests in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// When a call's events are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,15 +86,15 @@ impl SimConfig {
             target: target.into(),
             signed_url: None,
             key,
-            profile: Profile::Good,
+            profile: Profile::default(),
             seed: rand::random(),
-            rate: 10.0,
-            calls: Some(100),
+            rate: DEFAULT_RATE,
+            calls: Some(DEFAULT_CALLS),
             duplicate_ratio: DEFAULT_DUPLICATE_RATIO,
             out_of_order_ratio: DEFAULT_OUT_OF_ORDER_RATIO,
             lose_terminal_ratio: DEFAULT_LOSE_TERMINAL_RATIO,
             pace: Pace::BackToBack,
-            concurrency: 8,
+            concurrency: DEFAULT_CONCURRENCY,
             account_sid: None,
             timeout: Duration::from_secs(15),
         }
@@ -193,8 +197,9 @@ pub async fn run(config: SimConfig, shutdown: impl Future<Output = ()>) -> Summa
 
 /// Starts the planned calls at the configured rate, each on a task of
 /// `tasks`, at most `concurrency` at once back to back (a call sends one
-/// request at a time) or `MAX_CALLS_IN_PROGRESS` in real time (a call waits
-/// for its events). True if `shutdown` came first.
+/// request at a time) or, in real time (a call waits for its events), the
+/// exporter's default `--calls.capacity`: beyond it, calls would be
+/// evicted. True if `shutdown` came first.
 async fn start_calls<F: Future<Output = ()>>(
     config: &SimConfig,
     sender: &Arc<Sender>,
@@ -207,7 +212,7 @@ async fn start_calls<F: Future<Output = ()>>(
         .lose_terminal_ratio(config.lose_terminal_ratio);
     let slots = Arc::new(Semaphore::new(match config.pace {
         Pace::BackToBack => config.concurrency,
-        Pace::RealTime => MAX_CALLS_IN_PROGRESS,
+        Pace::RealTime => CallsConfig::default().capacity,
     }));
     let start = Instant::now();
     let mut lag_warned = false;

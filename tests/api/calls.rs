@@ -155,7 +155,7 @@ async fn calls_that_send_only_their_terminal_event_count_issues_and_no_delay() {
 #[tokio::test]
 async fn a_call_older_than_max_age_is_unfinished_at_the_next_scrape() {
     let mut settings = settings();
-    settings.calls_max_age = Duration::from_secs(60);
+    settings.calls.max_age = Duration::from_secs(60);
     let clock = ManualClock::new();
     let app = TestApp::spawn_with_clock(settings, &clock).await;
     send_all(&app, &[progress("CA1", "initiated", 0, 0)]).await;
@@ -182,7 +182,7 @@ async fn a_call_older_than_max_age_is_unfinished_at_the_next_scrape() {
 #[tokio::test]
 async fn a_new_call_beyond_capacity_evicts_the_oldest_as_unfinished() {
     let mut settings = settings();
-    settings.calls_capacity = 2;
+    settings.calls.capacity = 2;
     let app = TestApp::spawn_with(settings).await;
     for sid in ["CA1", "CA2", "CA3"] {
         send_all(&app, &[progress(sid, "initiated", 0, 0)]).await;
@@ -401,7 +401,7 @@ async fn numbers_and_names_are_hidden_by_default_and_shown_with_include_numbers(
     }
 
     let mut settings = settings();
-    settings.calls_include_numbers = true;
+    settings.calls.include_numbers = true;
     let app = TestApp::spawn_with(settings).await;
     send_all(&app, &[failed("CA1").with("To", "+18005551212")]).await;
     let entry = &calls_json(&app, "").await["calls"][0];

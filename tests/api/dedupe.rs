@@ -77,7 +77,7 @@ async fn a_json_number_and_a_form_string_are_the_same_event() {
 #[tokio::test]
 async fn a_full_set_forgets_the_oldest_and_keeps_working() {
     let mut settings = settings();
-    settings.dedupe_capacity = 2;
+    settings.dedupe.capacity = 2;
     let app = TestApp::spawn_with(settings).await;
     // CA1 is evicted when CA3 arrives; CA3 is still remembered.
     for sid in ["CA1", "CA2", "CA3", "CA3", "CA1"] {

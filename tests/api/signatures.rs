@@ -81,7 +81,7 @@ async fn a_json_callback_may_carry_its_body_hash_in_the_signed_url() {
 #[tokio::test]
 async fn the_twilio_header_and_any_configured_key_are_accepted() {
     let mut settings = Settings::local(vec![SigningKey::new("new-key"), SigningKey::new(KEY)]);
-    settings.dedupe_capacity = 10;
+    settings.dedupe.capacity = 10;
     let app = TestApp::spawn_with(settings).await;
     let url = app.webhook();
     for (header, key, sid) in [

@@ -288,7 +288,7 @@ fn quality_issues_calls_with_media_and_active_calls_equal_the_summary() {
 async fn calls_that_lost_their_terminal_event_are_unfinished_once_max_age_passes() {
     const MAX_AGE: Duration = Duration::from_secs(6);
     let mut settings = settings();
-    settings.calls_max_age = MAX_AGE;
+    settings.calls.max_age = MAX_AGE;
     let clock = ManualClock::new();
     let app = TestApp::spawn_with_clock(settings, &clock).await;
     let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
