@@ -32,6 +32,7 @@ pub mod recorder;
 pub mod routes;
 pub mod scrape_auth;
 pub mod signature;
+#[cfg(feature = "simulator")]
 pub mod simulate;
 pub mod startup;
 mod telemetry;

@@ -12,10 +12,12 @@
 //! - `demo`: the exporter fed by an in-process simulator.
 
 mod addresses;
+#[cfg(feature = "simulator")]
 mod demo;
 mod ingest_args;
 mod keys;
 mod server;
+#[cfg(feature = "simulator")]
 mod traffic;
 mod web_args;
 
@@ -23,10 +25,12 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+#[cfg(feature = "simulator")]
 pub use demo::DemoArgs;
 pub use ingest_args::{CallsArgs, DedupeArgs, QualityArgs};
 pub use keys::SignatureArgs;
 pub use server::ServerArgs;
+#[cfg(feature = "simulator")]
 pub use traffic::{SimulateArgs, TrafficArgs};
 pub use web_args::WebArgs;
 
@@ -53,8 +57,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send realistic, signed status callbacks to an exporter, then print a summary.
+    #[cfg(feature = "simulator")]
     Simulate(SimulateArgs),
     /// Run the exporter with a built-in simulator feeding it, for a first look.
+    #[cfg(feature = "simulator")]
     Demo(Box<DemoArgs>),
 }
 
@@ -85,7 +91,9 @@ pub struct LogArgs {
 /// exits 2 (0 for --help and --version).
 pub fn parse() -> Cli {
     let matches = Cli::command().get_matches();
+    #[cfg_attr(not(feature = "simulator"), allow(unused_mut))]
     let parsed = Cli::from_arg_matches(&matches).and_then(|mut cli| {
+        #[cfg(feature = "simulator")]
         if let Some(Command::Demo(demo)) = &mut cli.command {
             demo.server = demo::server_args(&matches)?;
         }
@@ -99,7 +107,9 @@ pub async fn main() -> ExitCode {
     let cli = parse();
     telemetry::init(cli.log.level, cli.log.format);
     match cli.command {
+        #[cfg(feature = "simulator")]
         Some(Command::Simulate(args)) => traffic::simulate(args).await,
+        #[cfg(feature = "simulator")]
         Some(Command::Demo(args)) => demo::run(*args).await,
         None => server::serve(&cli.server).await,
     }
