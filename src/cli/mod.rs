@@ -91,15 +91,22 @@ pub struct LogArgs {
 /// exits 2 (0 for --help and --version).
 pub fn parse() -> Cli {
     let matches = Cli::command().get_matches();
-    #[cfg_attr(not(feature = "simulator"), allow(unused_mut))]
-    let parsed = Cli::from_arg_matches(&matches).and_then(|mut cli| {
-        #[cfg(feature = "simulator")]
-        if let Some(Command::Demo(demo)) = &mut cli.command {
-            demo.server = demo::server_args(&matches)?;
-        }
-        Ok(cli)
-    });
+    let parsed = Cli::from_arg_matches(&matches).and_then(|cli| with_demo_flags(cli, &matches));
     parsed.unwrap_or_else(|e| e.format(&mut Cli::command()).exit())
+}
+
+/// `demo` takes the exporter's flags after its name too.
+#[cfg(feature = "simulator")]
+fn with_demo_flags(mut cli: Cli, matches: &clap::ArgMatches) -> Result<Cli, clap::Error> {
+    if let Some(Command::Demo(demo)) = &mut cli.command {
+        demo.server = demo::server_args(matches)?;
+    }
+    Ok(cli)
+}
+
+#[cfg(not(feature = "simulator"))]
+fn with_demo_flags(cli: Cli, _: &clap::ArgMatches) -> Result<Cli, clap::Error> {
+    Ok(cli)
 }
 
 /// The whole program: parse, log, run.
