@@ -69,7 +69,7 @@ local windows = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
         'for': b['for'],
         labels: { severity: b.severity, slo: slo.slo, window: b.long },
         annotations: {
-          summary: 'SignalWire %s is burning its %s error budget %gx too fast' % [slo.what, config.slo.period, b.burn],
+          summary: 'SignalWire %s is burning its %s error budget: burn rate above %g over %s' % [slo.what, config.slo.period, b.burn, b.long],
           description: (
             '{{ $value | humanizePercentage }} of %s over the last %s (and over %s) were bad: ' % [slo.events, b.long, b.short]
             + 'burn rate {{ with query (printf "%s{%s=%%q} / %g" $labels.%s) }}{{ . | first | value | printf "%%.1f" }}{{ end }}, '
