@@ -13,6 +13,7 @@ local u = import '../lib/util.libsonnet';
       alert: 'SignalWireCallQualityBudgetBurn',
       what: 'call quality',
       events: 'calls with media',
+      badWhat: 'had a quality issue',
       objective: c.slo.callQuality.objective,
       // A call with media that had any quality issue (low MOS, high packet
       // loss or high jitter, as the exporter's --quality.* flags set them).
@@ -26,6 +27,7 @@ local u = import '../lib/util.libsonnet';
       alert: 'SignalWireCallSetupBudgetBurn',
       what: 'call setup',
       events: 'ended calls',
+      badWhat: 'failed',
       objective: c.slo.callSetup.objective,
       // Busy and no-answer are callers' choices, not failures of the service.
       bad: s('signalwire_call_events_total', 'status="failed"'),

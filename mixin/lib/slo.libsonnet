@@ -71,7 +71,7 @@ local windows = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
         annotations: {
           summary: 'SignalWire %s is burning its %s error budget: burn rate above %g over %s' % [slo.what, config.slo.period, b.burn, b.long],
           description: (
-            '{{ $value | humanizePercentage }} of %s over the last %s (and over %s) were bad: ' % [slo.events, b.long, b.short]
+            '{{ $value | humanizePercentage }} of %s over the last %s (and over %s) %s: ' % [slo.events, b.long, b.short, slo.badWhat]
             + 'burn rate {{ with query (printf "%s{%s=%%q} / %g" $labels.%s) }}{{ . | first | value | printf "%%.1f" }}{{ end }}, '
               % [$.ratioRecord(slo, b.long), config.sloBy[0], budget, config.sloBy[0]]
             + 'threshold %g (objective %g%%, budget %g%% of events over %s, minimum %d events in %s). ' % [
