@@ -51,7 +51,8 @@ local u = import '../lib/util.libsonnet';
       graphTooltip: 1,
       id: null,
       links: [],
-      panels: import 'panels.libsonnet',
+      panels: (import 'panels.libsonnet')
+              + (import 'slo_panels.libsonnet')(c, $.sloDefinitions, 114, 38),
       refresh: d.refresh,
       schemaVersion: 39,
       tags: d.tags,
