@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Every alert links its runbook, and the link's anchor exists in README.md.
+"""Every alert links its runbook, and the link's anchor is a heading of RUNBOOKS.md.
 
-Usage: check_runbooks.py README.md RULES.yml...
+Usage: check_runbooks.py RUNBOOKS.md RULES.yml...   (docs/runbooks.md)
 
 Each `- alert: NAME` must carry `runbook_url: BASE#anchor` where the anchor is
-the GitHub anchor of a README heading (lower case, punctuation dropped,
+the GitHub anchor of a heading of RUNBOOKS.md (lower case, punctuation dropped,
 spaces to dashes). Run by .ci/check-config.
 """
 import re

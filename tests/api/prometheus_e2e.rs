@@ -80,6 +80,21 @@ fn spawn_exporter(extra_args: &[&str]) -> Exporter {
     }
 }
 
+/// Copies of the shipped rule files, their groups evaluated every second:
+/// the mixin sets `interval: 1m` on each group, which would outlast the test.
+fn shipped_rules_every_second(dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("rules");
+    std::fs::create_dir_all(&out).unwrap();
+    for entry in std::fs::read_dir(repo("prometheus/rules")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\n  interval: 1m\n"), "{}", path.display());
+        let fast = text.replace("\n  interval: 1m\n", "\n  interval: 1s\n");
+        std::fs::write(out.join(path.file_name().unwrap()), fast).unwrap();
+    }
+    out
+}
+
 /// A real Prometheus with the shipped rules, scraping and evaluating every
 /// second, one job per (name, exporter address).
 async fn start_prometheus_for(
@@ -87,9 +102,10 @@ async fn start_prometheus_for(
     client: &reqwest::Client,
     jobs: &[(&str, &str)],
 ) -> (Guard, Api) {
+    let rules = shipped_rules_every_second(dir);
     let mut config = format!(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}/*.yml\nscrape_configs:\n",
-        repo("prometheus/rules").display()
+        rules.display()
     );
     for (job, addr) in jobs {
         config +=
