@@ -15,6 +15,7 @@ mod calls;
 mod cli;
 mod concurrency;
 mod dedupe;
+mod docs;
 mod endpoints;
 mod exposition;
 mod exposure;

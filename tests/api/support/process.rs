@@ -59,6 +59,24 @@ pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
+/// What the real binary prints on stdout for `args` (its `--help`, say), run
+/// to its end with an empty environment so that no SIGNALWIRE_* variable of
+/// the machine shows in the text; panics if it fails.
+pub fn binary_stdout(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_signalwire-exporter"))
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the exporter binary");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 /// A loopback port free at the time of asking.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -40,6 +40,11 @@ impl Metrics {
         }
     }
 
+    /// Every sample, in the order of the text.
+    pub fn all(&self) -> impl Iterator<Item = &Sample> {
+        self.samples.iter()
+    }
+
     /// The samples named `name`.
     pub fn samples<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Sample> + 'a {
         self.samples.iter().filter(move |s| s.name == name)
