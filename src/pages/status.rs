@@ -88,8 +88,10 @@ fn getting_started(links: &Links) -> Markup {
 
 fn cards(s: &StatusSnapshot) -> Markup {
     let c = &s.counts;
+    // One column per card, so a new issue gets its card in the row.
+    let columns = format!("--cards:{}", Issue::COUNT + 1);
     html! {
-        div class="cards" {
+        div class="cards" style=(columns) {
             div class="card neutral" id="calls-ended" {
                 div class="big" { (c.ended) }
                 div class="what" { "Calls ended" }
