@@ -42,7 +42,12 @@ pub fn call(sid: &str, status: CallStatus, issues: &[Issue]) -> FinishedCall {
 }
 
 /// Issue counts in `Issue::ALL` order: low MOS, high loss, high jitter, any.
-pub fn issues(low_mos: u64, high_packet_loss: u64, high_jitter: u64, any: u64) -> [u64; 4] {
+pub fn issues(
+    low_mos: u64,
+    high_packet_loss: u64,
+    high_jitter: u64,
+    any: u64,
+) -> [u64; Issue::COUNT] {
     let mut counts = [0; Issue::COUNT];
     for (issue, n) in [
         (Issue::LowMos, low_mos),

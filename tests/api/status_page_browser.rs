@@ -88,6 +88,15 @@ fn bad_calls() -> Vec<FinishedCall> {
     ]
 }
 
+/// Calls per issue, indexed as the window counts them.
+fn issues(counts: &[(Issue, u64)]) -> [u64; Issue::COUNT] {
+    let mut by_index = [0; Issue::COUNT];
+    for (issue, n) in counts {
+        by_index[issue.index()] = *n;
+    }
+    by_index
+}
+
 /// What `demo --profile degraded` shows after a few minutes: a quarter of
 /// the calls sound poor.
 fn degraded() -> StatusSnapshot {
@@ -100,8 +109,12 @@ fn degraded() -> StatusSnapshot {
         counts: WindowCounts {
             ended: 412,
             with_media: 330,
-            // Low MOS, high packet loss, high jitter, any: Issue::ALL's order.
-            issues: [83, 52, 21, 97],
+            issues: issues(&[
+                (Issue::LowMos, 83),
+                (Issue::HighPacketLoss, 52),
+                (Issue::HighJitter, 21),
+                (Issue::Any, 97),
+            ]),
             mos,
             // Accepted, duplicate, invalid signature, bad request, too large,
             // unsupported type, method not allowed: Outcome::ALL's order.
@@ -260,7 +273,7 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
         "<div class=\"banner grey\" id=\"verdict\">No calls ended in the last 5 minutes.</div>"
     ));
     assert!(dom.contains("<code>https://exporter.example.com/sw/status-callback</code>"));
-    assert_eq!(count(dom, "<div class=\"big\">–</div>"), 4);
+    assert_eq!(count(dom, "<div class=\"big\">–</div>"), Issue::COUNT);
     assert_eq!(count(dom, "<rect class=\"bar\""), 0);
     assert_eq!(count(dom, "<tr class=\"call\">"), 0);
     assert_eq!(png_size(&idle.png), (WIDTH, HEIGHT));
