@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use crate::call_state::CallsQuery;
 use crate::domain::FinishedCall;
-use crate::pages::html::CONTENT_SECURITY_POLICY;
-use crate::pages::{render_calls_page, CallRow, CallsFilters};
+use crate::pages::{render_calls_page, CONTENT_SECURITY_POLICY};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -27,12 +26,12 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         }
     };
     if html {
-        let rows: Vec<CallRow> = {
+        // Copied out so the page renders without holding the table's lock.
+        let calls: Vec<FinishedCall> = {
             let table = state.calls.lock();
-            table.recent().select(&query).map(call_row).collect()
+            table.recent().select(&query).cloned().collect()
         };
-        let page = render_calls_page(&state.site.links, &rows, &filters(&query));
-        return html_response(page);
+        return html_response(render_calls_page(&state.site.links, &calls, &query));
     }
     let body = {
         let table = state.calls.lock();
@@ -106,38 +105,6 @@ fn quality(accept: &str, kind: &str, sub: &str) -> f32 {
     best.map_or(0.0, |(_, q)| q)
 }
 
-fn filters(query: &CallsQuery) -> CallsFilters {
-    CallsFilters {
-        issue: query.issue.map(|i| i.as_str().to_owned()),
-        direction: query.direction.map(|d| d.as_str().to_owned()),
-        status: query.status.map(|s| s.as_str().to_owned()),
-        limit: query.limit,
-    }
-}
-
-/// A listed call as the HTML pages show it: times to the millisecond, which
-/// a person reads; the JSON keeps the full precision.
-pub fn call_row(call: &FinishedCall) -> CallRow {
-    use time::format_description::well_known::Rfc3339;
-    let at = call.received_at;
-    let millis = at.replace_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000);
-    CallRow {
-        received_at: millis.unwrap_or(at).format(&Rfc3339).unwrap_or_default(),
-        account_sid: Some(call.account_sid.clone()).filter(|s| !s.is_empty()),
-        call_sid: call.call_sid.clone(),
-        status: call.status.as_str().to_owned(),
-        direction: call.direction.as_str().to_owned(),
-        sip_result_code: call.sip_result_code.map(|c| c.to_string()),
-        duration_seconds: call.duration_seconds,
-        mos: call.audio.mos,
-        packet_loss_ratio: call.audio.packet_loss_ratio,
-        jitter_max_variance: call.audio.jitter_max_variance,
-        post_dial_delay_seconds: call.post_dial_delay_seconds.map(|s| s as f64),
-        answer_delay_seconds: call.answer_delay_seconds.map(|s| s as f64),
-        issues: call.issues().named().map(|i| i.as_str()).collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,27 +135,5 @@ mod tests {
         let e = parse(Some("format=xml"), &html).unwrap_err();
         assert_eq!(e, "format=\"xml\" is not one of html, json");
         assert!(parse(Some("format=html&format=json"), &html).is_err());
-    }
-
-    #[test]
-    fn the_html_row_shows_the_receipt_time_to_the_millisecond() {
-        use time::macros::datetime;
-        let call = FinishedCall {
-            sequence: 1,
-            received_at: datetime!(2026-11-29 19:27:31.030192368 UTC),
-            account_sid: String::new(),
-            call_sid: "CA1".into(),
-            status: crate::domain::CallStatus::Busy,
-            direction: crate::domain::Direction::Inbound,
-            sip_result_code: Some(486),
-            duration_seconds: None,
-            audio: crate::domain::Audio::default(),
-            post_dial_delay_seconds: Some(3),
-            answer_delay_seconds: None,
-            numbers: None,
-        };
-        let row = call_row(&call);
-        assert_eq!(row.received_at, "2026-11-29T19:27:31.03Z");
-        assert_eq!(row.account_sid, None);
     }
 }

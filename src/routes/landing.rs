@@ -7,33 +7,17 @@ use bytes::Bytes;
 
 use super::{AppState, STATUS_CALLBACK_PATH};
 use crate::configuration::Settings;
+use crate::pages::{render_landing_page, LandingLinks};
 
 /// The landing page, rendered once at start: nothing on it changes.
 pub fn page(settings: &Settings) -> MethodRouter<AppState> {
     let p = &settings.route_prefix;
-    // Split only to keep source lines short: the page is the same bytes.
-    let html = Bytes::from(format!(
-        concat!(
-            r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SignalWire Exporter</title></head>
-<body>
-<h1>SignalWire Exporter</h1>
-<p>Turns SignalWire Voice Status Callbacks into Prometheus call-quality metrics."#,
-            r#" Version {version}.</p>
-<ul>
-<li><a href="{p}{metrics}">Metrics</a></li>
-<li><a href="{p}/healthz">Health</a></li>
-<li>Status callback URL for SignalWire: <code>{p}{STATUS_CALLBACK_PATH}</code>"#,
-            r#" (POST form or JSON, or GET; signed)</li>
-</ul>
-</body></html>
-"#
-        ),
-        version = env!("CARGO_PKG_VERSION"),
-        metrics = settings.telemetry_path,
-        p = p,
-        STATUS_CALLBACK_PATH = STATUS_CALLBACK_PATH,
-    ));
+    let links = LandingLinks {
+        metrics: format!("{p}{}", settings.telemetry_path),
+        healthz: format!("{p}/healthz"),
+        webhook: format!("{p}{STATUS_CALLBACK_PATH}"),
+    };
+    let html = Bytes::from(render_landing_page(env!("CARGO_PKG_VERSION"), &links));
     get(move || std::future::ready(Html(html.clone())))
 }
 

@@ -31,7 +31,8 @@ pub const TAKEN_PATHS: &[&str] = &["/", HEALTHZ_PATH, STATUS_CALLBACK_PATH, CALL
 /// What the pages show that does not change while serving.
 pub struct Site {
     pub links: crate::pages::Links,
-    pub thresholds: crate::pages::QualityThresholds,
+    /// The `--quality.*` flags, which the status page explains.
+    pub thresholds: crate::domain::Thresholds,
 }
 
 #[derive(Clone)]
@@ -52,7 +53,6 @@ fn site(settings: &Settings, config: &CallsConfig) -> Site {
         Some(external) => format!("{external}{STATUS_CALLBACK_PATH}"),
         None => format!("{p}{STATUS_CALLBACK_PATH}"),
     };
-    let t = config.thresholds;
     Site {
         links: crate::pages::Links {
             // A nested router serves its root at the bare prefix only.
@@ -62,11 +62,7 @@ fn site(settings: &Settings, config: &CallsConfig) -> Site {
             calls: Some(format!("{p}{CALLS_PATH}")),
             webhook,
         },
-        thresholds: crate::pages::QualityThresholds {
-            low_mos: t.low_mos,
-            high_packet_loss: t.high_packet_loss,
-            high_jitter_variance: t.high_jitter_variance,
-        },
+        thresholds: config.thresholds,
     }
 }
 

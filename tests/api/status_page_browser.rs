@@ -5,9 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use signalwire_exporter::call_state::CallsQuery;
+use signalwire_exporter::domain::{
+    Audio, CallStatus, Direction, FinishedCall, Issue, Issues, Thresholds,
+};
+use signalwire_exporter::recorder::WindowCounts;
+use time::macros::datetime;
+
 use crate::support::{
-    exclusive_blocking, render_calls_page, render_status_page, tool, CallRow, CallsFilters,
-    IssueCounts, Links, QualityThresholds, StatusSnapshot, MOS_BUCKETS,
+    exclusive_blocking, render_calls_page, render_status_page, tool, Links, StatusSnapshot,
+    MOS_BUCKETS,
 };
 
 const WIDTH: u32 = 1200;
@@ -23,107 +30,97 @@ fn links() -> Links {
     }
 }
 
-fn thresholds() -> QualityThresholds {
-    QualityThresholds {
-        low_mos: 3.5,
-        high_packet_loss: 0.05,
-        high_jitter_variance: 900.0,
-    }
-}
-
-/// The recorder's MOS bounds, and +Inf: the buckets the page receives.
-fn bounds() -> Vec<f64> {
-    MOS_BUCKETS.iter().copied().chain([f64::INFINITY]).collect()
-}
-
-fn webhooks(counts: [u64; 7]) -> Vec<(&'static str, u64)> {
-    let names = [
-        "accepted",
-        "duplicate",
-        "invalid_signature",
-        "bad_request",
-        "payload_too_large",
-        "unsupported_media_type",
-        "method_not_allowed",
-    ];
-    names.into_iter().zip(counts).collect()
-}
-
-fn call(sid: &str, status: &str, mos: Option<f64>, loss: Option<f64>) -> CallRow {
+fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> FinishedCall {
     let mut issues = Vec::new();
     if mos.is_some_and(|m| m <= 3.5) {
-        issues.push("low_mos");
+        issues.push(Issue::LowMos);
     }
     if loss.is_some_and(|l| l > 0.05) {
-        issues.push("high_packet_loss");
+        issues.push(Issue::HighPacketLoss);
     }
-    CallRow {
-        received_at: "2026-11-29T18:41:07.412Z".into(),
-        account_sid: Some("AC0123456789abcdef0123456789abcdef".into()),
+    let completed = status == CallStatus::Completed;
+    FinishedCall {
+        sequence: 1,
+        received_at: datetime!(2026-11-29 18:41:07.412 UTC),
+        account_sid: "AC0123456789abcdef0123456789abcdef".into(),
         call_sid: sid.into(),
-        status: status.into(),
-        direction: "inbound".into(),
-        sip_result_code: Some(if status == "completed" { "200" } else { "503" }.into()),
+        status,
+        direction: Direction::Inbound,
+        sip_result_code: Some(if completed { 200 } else { 503 }),
         duration_seconds: mos.map(|_| 184.0),
-        mos,
-        packet_loss_ratio: loss,
-        jitter_max_variance: mos.map(|_| 412.5),
-        post_dial_delay_seconds: Some(3.0),
-        answer_delay_seconds: mos.map(|_| 7.0),
-        issues,
+        audio: Audio {
+            with_media: mos.is_some(),
+            issues: Issues::of(&issues),
+            mos,
+            packet_loss_ratio: loss,
+            jitter_max_variance: mos.map(|_| 412.5),
+        },
+        post_dial_delay_seconds: Some(3),
+        answer_delay_seconds: mos.map(|_| 7),
+        numbers: None,
     }
 }
 
-fn bad_calls() -> Vec<CallRow> {
+fn bad_calls() -> Vec<FinishedCall> {
+    use CallStatus::{Busy, Completed, Failed, NoAnswer};
     vec![
         call(
             "CA6f1c0e2b9d4a4b7c8e1f2a3b4c5d6e7f",
-            "completed",
+            Completed,
             Some(2.91),
             Some(0.083),
         ),
-        call("CA0a1b2c3d4e5f60718293a4b5c6d7e8f9", "failed", None, None),
+        call("CA0a1b2c3d4e5f60718293a4b5c6d7e8f9", Failed, None, None),
         call(
             "CA9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
-            "completed",
+            Completed,
             Some(3.42),
             Some(0.021),
         ),
-        call("CA1234567890abcdef1234567890abcdef", "busy", None, None),
+        call("CA1234567890abcdef1234567890abcdef", Busy, None, None),
         call(
             "CA5f5e5d5c5b5a59585756555453525150",
-            "completed",
+            Completed,
             Some(3.88),
             Some(0.071),
         ),
-        call(
-            "CAfedcba0987654321fedcba0987654321",
-            "no-answer",
-            None,
-            None,
-        ),
+        call("CAfedcba0987654321fedcba0987654321", NoAnswer, None, None),
     ]
+}
+
+/// Calls per issue, indexed as the window counts them.
+fn issues(counts: &[(Issue, u64)]) -> [u64; Issue::COUNT] {
+    let mut by_index = [0; Issue::COUNT];
+    for (issue, n) in counts {
+        by_index[issue.index()] = *n;
+    }
+    by_index
 }
 
 /// What `demo --profile degraded` shows after a few minutes: a quarter of
 /// the calls sound poor.
 fn degraded() -> StatusSnapshot {
-    let cumulative = [0, 4, 19, 52, 83, 95, 140, 198, 240, 290, 322, 330];
+    // Calls per MOS bucket, ≤ 1 first and > 4.5 last: 330 with a MOS.
+    let mos = vec![0, 4, 15, 33, 31, 12, 45, 58, 42, 50, 32, 8];
     StatusSnapshot {
-        version: "0.1.0".into(),
+        version: "0.1.0",
         links: links(),
-        window: "last 5 minutes".into(),
-        calls_ended: 412,
-        calls_with_media: 330,
-        issues: IssueCounts {
-            low_mos: 83,
-            high_packet_loss: 52,
-            high_jitter: 21,
-            any: 97,
+        window: "last 5 minutes",
+        counts: WindowCounts {
+            ended: 412,
+            with_media: 330,
+            issues: issues(&[
+                (Issue::LowMos, 83),
+                (Issue::HighPacketLoss, 52),
+                (Issue::HighJitter, 21),
+                (Issue::Any, 97),
+            ]),
+            mos,
+            // Accepted, duplicate, invalid signature, bad request, too large,
+            // unsupported type, method not allowed: Outcome::ALL's order.
+            webhooks: [1240, 37, 0, 2, 0, 0, 1],
         },
-        thresholds: thresholds(),
-        mos_buckets: bounds().into_iter().zip(cumulative).collect(),
-        webhooks: webhooks([1240, 37, 0, 2, 0, 0, 1]),
+        thresholds: Thresholds::default(),
         latest_bad_calls: Some(bad_calls()),
     }
 }
@@ -131,11 +128,10 @@ fn degraded() -> StatusSnapshot {
 /// Just started, nothing configured on SignalWire's side yet.
 fn empty() -> StatusSnapshot {
     StatusSnapshot {
-        calls_ended: 0,
-        calls_with_media: 0,
-        issues: IssueCounts::default(),
-        mos_buckets: bounds().into_iter().map(|b| (b, 0)).collect(),
-        webhooks: webhooks([0; 7]),
+        counts: WindowCounts {
+            mos: vec![0; MOS_BUCKETS.len() + 1],
+            ..WindowCounts::default()
+        },
         latest_bad_calls: Some(Vec::new()),
         ..degraded()
     }
@@ -277,7 +273,7 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
         "<div class=\"banner grey\" id=\"verdict\">No calls ended in the last 5 minutes.</div>"
     ));
     assert!(dom.contains("<code>https://exporter.example.com/sw/status-callback</code>"));
-    assert_eq!(count(dom, "<div class=\"big\">–</div>"), 4);
+    assert_eq!(count(dom, "<div class=\"big\">–</div>"), Issue::COUNT);
     assert_eq!(count(dom, "<rect class=\"bar\""), 0);
     assert_eq!(count(dom, "<tr class=\"call\">"), 0);
     assert_eq!(png_size(&idle.png), (WIDTH, HEIGHT));
@@ -290,9 +286,9 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     let mut rows = bad_calls();
     rows.truncate(1);
     rows[0].call_sid = "<script>document.title='x'</script>".into();
-    let filters = CallsFilters {
-        issue: Some("low_mos".into()),
-        ..CallsFilters::default()
+    let filters = CallsQuery {
+        issue: Some(Issue::LowMos),
+        ..CallsQuery::default()
     };
     let calls = render_in_chromium(&dir, "calls", &render_calls_page(&links(), &rows, &filters));
     assert_nothing_blocked(&calls);

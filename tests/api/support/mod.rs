@@ -29,8 +29,7 @@ pub use signalwire_exporter::call_state::{CallState, CallsConfig, Clock};
 pub use signalwire_exporter::configuration::Settings;
 pub use signalwire_exporter::domain::{CallStatus, Params, StatusEvent, MOS_BUCKETS};
 pub use signalwire_exporter::pages::{
-    render_calls_page, render_status_page, CallRow, CallsFilters, IssueCounts, Links,
-    QualityThresholds, StatusSnapshot,
+    render_calls_page, render_status_page, Links, StatusSnapshot,
 };
 pub use signalwire_exporter::recorder::Recorder;
 pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;

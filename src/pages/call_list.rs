@@ -1,0 +1,126 @@
+//! The HTML view of `/calls`: the filters as links, then the table.
+
+use maud::{html, Markup};
+
+use super::call_table::calls_table;
+use super::filters::{calls_url, describe};
+use super::layout::{header, page};
+use super::Links;
+use crate::call_state::CallsQuery;
+use crate::domain::{CallStatus, Direction, FinishedCall, Issue};
+
+/// The `/calls` page: `calls` as the call table selected them for `filters`.
+pub fn render_calls_page(links: &Links, calls: &[FinishedCall], filters: &CallsQuery) -> String {
+    // Without a configured path the links stay relative to the page itself.
+    let base = links.calls.as_deref().unwrap_or("");
+    let mut nav = vec![(links.home.as_str(), "Status")];
+    if let Some(metrics) = &links.metrics {
+        nav.push((metrics.as_str(), "Metrics"));
+    }
+    let note = "calls with a quality issue or that ended failed, busy or no-answer, newest first";
+    let body = html! {
+        (header("Bad calls", note, &nav))
+        (filter_bar(base, filters))
+        section id="calls" {
+            h2 {
+                (calls.len()) " " (if calls.len() == 1 { "call" } else { "calls" })
+                (describe(filters))
+            }
+            @if calls.is_empty() {
+                (no_calls(base, filters))
+            } @else {
+                (calls_table(calls, Some(base), filters))
+            }
+        }
+    };
+    page("Bad calls · SignalWire Exporter", None, body)
+}
+
+fn no_calls(base: &str, filters: &CallsQuery) -> Markup {
+    if *filters == CallsQuery::default() {
+        return html! {
+            p class="muted" {
+                "No bad calls yet. This list holds the latest finished calls that had a \
+                 quality issue or ended " code { "failed" } ", " code { "busy" } " or "
+                code { "no-answer" } "."
+            }
+        };
+    }
+    html! {
+        p class="muted" {
+            "No call matches these filters. "
+            a href=(calls_url(base, &CallsQuery::default())) { "Show all" }
+        }
+    }
+}
+
+/// One link of the filter bar: `on` for the current value.
+struct Choice {
+    text: &'static str,
+    query: CallsQuery,
+    on: bool,
+}
+
+/// "all" and each of `values`, `set` making the query that picks one.
+fn choices<T: Copy + PartialEq>(
+    current: Option<T>,
+    values: impl IntoIterator<Item = T>,
+    name: fn(T) -> &'static str,
+    set: impl Fn(Option<T>) -> CallsQuery,
+) -> Vec<Choice> {
+    let all = Choice {
+        text: "all",
+        query: set(None),
+        on: current.is_none(),
+    };
+    let each = values.into_iter().map(|v| Choice {
+        text: name(v),
+        query: set(Some(v)),
+        on: current == Some(v),
+    });
+    std::iter::once(all).chain(each).collect()
+}
+
+/// One line per filter: "all" and each value, the current one highlighted.
+fn filter_bar(base: &str, q: &CallsQuery) -> Markup {
+    let q = *q;
+    let statuses = CallStatus::known().filter(|s| s.is_terminal());
+    let groups = [
+        (
+            "Issue",
+            choices(
+                q.issue,
+                Issue::ALL.iter().copied(),
+                Issue::as_str,
+                |issue| CallsQuery { issue, ..q },
+            ),
+        ),
+        (
+            "Direction",
+            choices(
+                q.direction,
+                Direction::ALL.iter().copied(),
+                Direction::as_str,
+                |d| CallsQuery { direction: d, ..q },
+            ),
+        ),
+        (
+            "Status",
+            choices(q.status, statuses, CallStatus::as_str, |status| {
+                CallsQuery { status, ..q }
+            }),
+        ),
+    ];
+    html! {
+        section class="filters" id="filters" {
+            @for (title, choices) in &groups {
+                div {
+                    b { (title) }
+                    @for c in choices {
+                        a class=[c.on.then_some("on")] href=(calls_url(base, &c.query)) { (c.text) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The table of finished calls: the status page's latest bad calls and the
+//! `/calls` view. Each row is a [`FinishedCall`] as the call table keeps it.
+
+use maud::{html, Markup};
+use time::OffsetDateTime;
+
+use super::filters::calls_url;
+use super::format::{self, percent, received_at, seconds, variance, DASH};
+use crate::call_state::CallsQuery;
+use crate::domain::{CallStatus, FinishedCall, Issue};
+
+/// The calls as a table; with `base` (the `/calls` view), status, direction
+/// and issues link to the list filtered on them, on top of `filters`.
+pub fn calls_table(calls: &[FinishedCall], base: Option<&str>, filters: &CallsQuery) -> Markup {
+    html! {
+        div class="scroll" {
+            table class="calls" {
+                (headings())
+                tbody {
+                    @for call in calls { (row(call, base, filters)) }
+                }
+            }
+        }
+    }
+}
+
+fn headings() -> Markup {
+    html! {
+        thead {
+            tr {
+                th { "Received" }
+                th { "Call SID" }
+                th { "Status" }
+                th { "Direction" }
+                @for heading in ["SIP", "Duration", "MOS", "Loss"] {
+                    th class="num" { (heading) }
+                }
+                th class="num" title="AudioInJitterMaxVariance, ms²" { "Jitter var." }
+                th class="num" { "Post-dial" }
+                th class="num" { "Answer" }
+                th { "Issues" }
+            }
+        }
+    }
+}
+
+fn row(call: &FinishedCall, base: Option<&str>, filters: &CallsQuery) -> Markup {
+    let failed = matches!(
+        call.status,
+        CallStatus::Failed | CallStatus::Busy | CallStatus::NoAnswer
+    );
+    let account = Some(call.account_sid.as_str())
+        .filter(|a| !a.is_empty())
+        .map(|a| format!("Account {a}"));
+    // Each value links to the list filtered on it, the other filters kept.
+    let link = |query: CallsQuery, text: &str, class| filter_link(base, &query, text, class);
+    let status = CallsQuery {
+        status: Some(call.status),
+        ..*filters
+    };
+    let direction = CallsQuery {
+        direction: Some(call.direction),
+        ..*filters
+    };
+    let issue = |issue: Issue| CallsQuery {
+        issue: Some(issue),
+        ..*filters
+    };
+    html! {
+        tr class="call" {
+            td { (received(call.received_at)) }
+            td class="sid" title=[account] { (call.call_sid) }
+            td { (link(status, call.status.as_str(), failed.then_some("bad"))) }
+            td { (link(direction, call.direction.as_str(), None)) }
+            (figures(call))
+            td class="issues" {
+                @for i in call.issues().named() {
+                    (link(issue(i), i.as_str(), Some("pill")))
+                }
+            }
+        }
+    }
+}
+
+/// The SIP code, duration, audio and delays; a figure that raised an issue
+/// in red.
+fn figures(call: &FinishedCall) -> Markup {
+    let issues = call.issues();
+    let audio = &call.audio;
+    let delay = |s: Option<u64>| number_cell(s.map(|s| s as f64), false, seconds);
+    html! {
+        td class="num" {
+            @match call.sip_result_code { Some(code) => (code), None => (DASH) }
+        }
+        (number_cell(call.duration_seconds, false, seconds))
+        (number_cell(audio.mos, issues.contains(Issue::LowMos), format::mos))
+        (number_cell(audio.packet_loss_ratio, issues.contains(Issue::HighPacketLoss), percent))
+        (number_cell(audio.jitter_max_variance, issues.contains(Issue::HighJitter), variance))
+        (delay(call.post_dial_delay_seconds))
+        (delay(call.answer_delay_seconds))
+    }
+}
+
+/// The receipt time with its date muted: the time is what tells rows apart.
+fn received(at: OffsetDateTime) -> Markup {
+    let text = received_at(at);
+    html! {
+        @match text.split_once('T') {
+            Some((date, time)) => { span class="muted" { (date) } " " (time) }
+            None => (text),
+        }
+    }
+}
+
+fn number_cell(value: Option<f64>, bad: bool, show: impl Fn(f64) -> String) -> Markup {
+    let text = value.map_or_else(|| DASH.to_owned(), show);
+    html! {
+        td class=(if bad { "num bad" } else { "num" }) { (text) }
+    }
+}
+
+/// `text` as a link to the list filtered on `query`, or as plain text
+/// without a list to link to.
+pub fn filter_link(
+    base: Option<&str>,
+    query: &CallsQuery,
+    text: &str,
+    class: Option<&str>,
+) -> Markup {
+    html! {
+        @match base {
+            Some(base) => a class=[class] href=(calls_url(base, query)) { (text) },
+            None => span class=[class] { (text) },
+        }
+    }
+}

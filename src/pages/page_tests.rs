@@ -1,0 +1,207 @@
+//! Both pages as a whole, rendered from the fixtures.
+
+use super::fixtures::{call, idle, issues, links, snapshot};
+use super::{render_calls_page, render_status_page};
+use crate::call_state::CallsQuery;
+use crate::domain::{CallStatus, Direction, Issue, Outcome};
+
+#[test]
+fn each_issue_card_takes_the_colour_of_its_share_and_links_to_its_calls() {
+    let html = render_status_page(&snapshot());
+    for (class, issue, share) in [
+        ("red", "low_mos", "11%"),
+        ("amber", "high_packet_loss", "10%"),
+        ("green", "high_jitter", "5%"),
+        ("amber", "any", "6%"),
+    ] {
+        let card = format!(
+            "<a class=\"card {class}\" id=\"share-{issue}\" href=\"/p/calls?issue={issue}\">\
+             <div class=\"big\">{share}</div>"
+        );
+        assert!(html.contains(&card), "{card}");
+    }
+    assert!(html.contains(
+        "<div class=\"banner red\" id=\"verdict\">\
+         Call quality degraded: low MOS in 11% of calls with media.</div>"
+    ));
+    assert!(html.contains("MOS ≤ 3.5 · 11 of 100 calls</div>"));
+    assert!(html.contains("loss &gt; 5% · 10 of 100 calls</div>"));
+}
+
+#[test]
+fn the_verdict_is_amber_when_the_worst_share_is_amber() {
+    let mut s = snapshot();
+    s.counts.issues = issues(7, 1, 7, 8);
+    assert!(render_status_page(&s).contains(
+        "<div class=\"banner amber\" id=\"verdict\">Call quality needs watching: \
+         low MOS in 7%, high jitter in 7% of calls with media.</div>"
+    ));
+    s.counts.issues = issues(1, 0, 0, 1);
+    assert!(render_status_page(&s).contains(
+        "<div class=\"banner green\" id=\"verdict\">\
+         Call quality looks healthy: 120 calls ended in the last 5 minutes.</div>"
+    ));
+}
+
+#[test]
+fn few_calls_say_the_alerts_wait_for_volume() {
+    let mut s = snapshot();
+    s.counts.with_media = 29;
+    let html = render_status_page(&s);
+    assert!(html.contains("MOS ≤ 3.5 · 11 of 29 calls, under 30: no alert</div>"));
+    s.counts.with_media = 30;
+    let html = render_status_page(&s);
+    assert!(html.contains("MOS ≤ 3.5 · 11 of 30 calls</div>"));
+}
+
+#[test]
+fn the_status_page_shows_the_mos_chart_and_every_webhook_outcome() {
+    let html = render_status_page(&snapshot());
+    assert_eq!(html.matches("<rect class=\"bar\"").count(), 12);
+    assert!(html.contains("· last 5 minutes, 100 calls with a MOS</span>"));
+    assert_eq!(
+        html.matches("<tr class=\"outcome\">").count(),
+        Outcome::COUNT
+    );
+    assert!(html.contains("· last 5 minutes, 130 requests</span>"));
+}
+
+#[test]
+fn an_empty_page_says_what_to_configure() {
+    let html = render_status_page(&idle());
+    assert!(html.contains(
+        "<div class=\"banner grey\" id=\"verdict\">No calls ended in the last 5 minutes.</div>"
+    ));
+    assert!(html.contains("<h2>No status callbacks received yet</h2>"));
+    assert!(html.contains("status callback at <code>/p/status-callback</code>"));
+    assert!(html.contains("<div class=\"big\">–</div><div class=\"what\">Low MOS</div>"));
+    assert!(html.contains("MOS ≤ 3.5 · no calls with media yet</div>"));
+    assert!(html.contains("No MOS yet: it comes from <code>AudioInMos</code>"));
+    assert!(html.contains("<p class=\"muted\">No bad calls yet: calls with a quality issue"));
+    assert!(!html.contains("<rect class=\"bar\""));
+    assert!(!html.contains("<tr class=\"call\">"));
+    assert!(html.contains("<meta http-equiv=\"refresh\" content=\"10\">"));
+}
+
+#[test]
+fn calls_without_media_are_not_judged() {
+    let mut s = idle();
+    s.counts.ended = 4;
+    s.counts.webhooks[Outcome::Accepted.index()] = 4;
+    let html = render_status_page(&s);
+    assert!(html.contains(
+        "<div class=\"banner grey\" id=\"verdict\">\
+         4 calls ended in the last 5 minutes, none with inbound media to judge.</div>"
+    ));
+    assert!(!html.contains("getting-started"));
+}
+
+#[test]
+fn payload_text_renders_as_text_on_both_pages() {
+    let mut hostile = call("<script>alert(1)</script>", CallStatus::Failed, &[]);
+    hostile.account_sid = "\"><img src=x>".into();
+    let mut s = snapshot();
+    s.latest_bad_calls = Some(vec![hostile.clone()]);
+    let pages = [
+        render_status_page(&s),
+        render_calls_page(&links(), &[hostile], &CallsQuery::default()),
+    ];
+    for html in pages {
+        assert!(html.contains(
+            "<td class=\"sid\" title=\"Account &quot;&gt;&lt;img src=x&gt;\">\
+             &lt;script&gt;alert(1)&lt;/script&gt;</td>"
+        ));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("<img"));
+    }
+}
+
+#[test]
+fn the_latest_calls_link_to_the_list_filtered_on_their_values() {
+    let html = render_status_page(&snapshot());
+    assert!(html.contains("<a class=\"bad\" href=\"/p/calls?status=failed\">failed</a>"));
+    assert!(html.contains("<a href=\"/p/calls?direction=inbound\">inbound</a>"));
+    assert!(html.contains("<a class=\"pill\" href=\"/p/calls?issue=low_mos\">low_mos</a>"));
+    assert!(html.contains("<td class=\"num bad\">3.10</td><td class=\"num\">8.3%</td>"));
+    assert!(html.contains("<a href=\"/p/calls\">All bad calls →</a>"));
+}
+
+#[test]
+fn a_row_shows_its_receipt_time_to_the_millisecond_and_no_empty_account() {
+    let html = render_status_page(&snapshot());
+    assert!(html.contains(
+        "<tr class=\"call\"><td><span class=\"muted\">2026-11-29</span> 18:41:07.412Z</td>\
+         <td class=\"sid\">CA1</td>"
+    ));
+    assert!(html.contains("<td class=\"num\">–</td>"));
+}
+
+#[test]
+fn without_a_calls_link_nothing_links_to_it_and_hidden_calls_stay_hidden() {
+    let mut s = snapshot();
+    s.links.calls = None;
+    let html = render_status_page(&s);
+    assert!(!html.contains("/p/calls"));
+    assert!(html.contains("<div class=\"card red\" id=\"share-low_mos\">"));
+    assert!(html.contains("<span class=\"bad\">failed</span>"));
+    s.latest_bad_calls = None;
+    assert!(!render_status_page(&s).contains("latest-bad-calls"));
+}
+
+#[test]
+fn filter_links_change_one_filter_and_keep_the_others() {
+    let filters = CallsQuery {
+        issue: Some(Issue::LowMos),
+        limit: Some(50),
+        ..CallsQuery::default()
+    };
+    let calls = [call(
+        "CA1",
+        CallStatus::Completed,
+        &[Issue::LowMos, Issue::HighPacketLoss],
+    )];
+    let html = render_calls_page(&links(), &calls, &filters);
+    for link in [
+        "<a href=\"/p/calls?limit=50\">all</a>",
+        "<a class=\"on\" href=\"/p/calls?issue=low_mos&amp;limit=50\">low_mos</a>",
+        "<a href=\"/p/calls?issue=any&amp;limit=50\">any</a>",
+        "<a href=\"/p/calls?issue=low_mos&amp;direction=outbound-api&amp;limit=50\">",
+        "<a class=\"on\" href=\"/p/calls?issue=low_mos&amp;limit=50\">all</a>",
+        "<a href=\"/p/calls?issue=low_mos&amp;status=no-answer&amp;limit=50\">no-answer</a>",
+        "<a href=\"/p/calls?issue=low_mos&amp;direction=inbound&amp;limit=50\">inbound</a>",
+        "<a class=\"pill\" href=\"/p/calls?issue=high_packet_loss&amp;limit=50\">",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    assert!(html.contains("<h2>1 call · issue = low_mos · newest 50</h2>"));
+    assert!(html.contains("<a href=\"/p/\">Status</a>"));
+    assert!(!html.contains("refresh"));
+}
+
+#[test]
+fn without_a_calls_path_the_filter_links_are_relative_queries() {
+    let mut links = links();
+    links.calls = None;
+    let filters = CallsQuery {
+        status: Some(CallStatus::Busy),
+        ..CallsQuery::default()
+    };
+    let html = render_calls_page(&links, &[], &filters);
+    assert!(html.contains("<b>Status</b><a href=\"?\">all</a>"));
+    assert!(html.contains("<a href=\"?issue=any&amp;status=busy\">any</a>"));
+}
+
+#[test]
+fn an_empty_list_says_why() {
+    let none = CallsQuery::default();
+    let html = render_calls_page(&links(), &[], &none);
+    assert!(html.contains("<h2>0 calls</h2>"));
+    assert!(html.contains("No bad calls yet. This list holds the latest finished calls"));
+    let inbound = CallsQuery {
+        direction: Some(Direction::Inbound),
+        ..none
+    };
+    let html = render_calls_page(&links(), &[], &inbound);
+    assert!(html.contains("<h2>0 calls · direction = inbound</h2>"));
+    assert!(html.contains("No call matches these filters. <a href=\"/p/calls\">Show all</a>"));
+}
