@@ -19,6 +19,16 @@ impl Issue {
         Issue::from_name(s)
     }
 
+    /// Its name on the status page, as a card's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Issue::LowMos => "Low MOS",
+            Issue::HighPacketLoss => "High packet loss",
+            Issue::HighJitter => "High jitter",
+            Issue::Any => "Any issue",
+        }
+    }
+
     /// The issues themselves, without `any`.
     pub fn named() -> impl Iterator<Item = Issue> {
         Issue::ALL.iter().copied().filter(|i| *i != Issue::Any)
@@ -129,6 +139,18 @@ pub struct Audio {
 }
 
 impl Thresholds {
+    /// What `issue` means under these thresholds, as the status page says it.
+    pub fn meaning(&self, issue: Issue) -> String {
+        // A ratio as a percentage with at most one decimal: 0.05 is "5%".
+        let percent = |ratio: f64| format!("{}%", (ratio * 1000.0).round() / 10.0);
+        match issue {
+            Issue::LowMos => format!("MOS ≤ {}", self.low_mos),
+            Issue::HighPacketLoss => format!("loss > {}", percent(self.high_packet_loss)),
+            Issue::HighJitter => format!("jitter variance > {} ms²", self.high_jitter_variance),
+            Issue::Any => "at least one of these".to_owned(),
+        }
+    }
+
     pub fn assess(&self, q: &Quality) -> Audio {
         let Some(media) = q.media_packets.filter(|m| *m > 0.0) else {
             return Audio::default();
@@ -229,5 +251,14 @@ mod tests {
         assert!(!Issues::default().contains(Issue::Any));
         assert!(Issues::of(&[Issue::LowMos]).contains(Issue::Any));
         assert_eq!(Issues::of(&[Issue::Any]), Issues::default());
+    }
+
+    #[test]
+    fn every_issue_has_a_title_and_a_meaning() {
+        let t = Thresholds::default();
+        for &issue in Issue::ALL {
+            assert!(!issue.title().is_empty() && !t.meaning(issue).is_empty());
+        }
+        assert_eq!(t.meaning(Issue::HighPacketLoss), "loss > 5%");
     }
 }

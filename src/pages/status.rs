@@ -8,7 +8,7 @@ use super::filters::calls_url;
 use super::format::share;
 use super::layout::{header, page};
 use super::mos_chart::mos_section;
-use super::verdict::{banner, label, meaning, share_level};
+use super::verdict::{banner, share_level};
 use super::webhook_meters::webhooks_section;
 use super::Links;
 use crate::call_state::CallsQuery;
@@ -113,8 +113,8 @@ fn issue_card(s: &StatusSnapshot, issue: Issue) -> Markup {
     let id = format!("share-{}", issue.as_str());
     let inner = html! {
         div class="big" { (share(n, with_media)) }
-        div class="what" { (label(issue)) }
-        div class="sub" { (meaning(issue, &s.thresholds)) " · " (calls) }
+        div class="what" { (issue.title()) }
+        div class="sub" { (s.thresholds.meaning(issue)) " · " (calls) }
     };
     let query = CallsQuery {
         issue: Some(issue),

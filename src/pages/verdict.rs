@@ -7,8 +7,8 @@
 
 use maud::{html, Markup};
 
-use super::format::{percent, share};
-use crate::domain::{Issue, Thresholds};
+use super::format::share;
+use crate::domain::Issue;
 use crate::recorder::WindowCounts;
 
 /// An issue share above this many percent is red: the `SignalWireLowMOS` threshold.
@@ -53,26 +53,6 @@ pub fn share_level(calls: u64, with_media: u64) -> Level {
     }
 }
 
-/// The issue's name on the page, as a card's title.
-pub fn label(issue: Issue) -> &'static str {
-    match issue {
-        Issue::LowMos => "Low MOS",
-        Issue::HighPacketLoss => "High packet loss",
-        Issue::HighJitter => "High jitter",
-        Issue::Any => "Any issue",
-    }
-}
-
-/// What the issue means under the `--quality.*` thresholds.
-pub fn meaning(issue: Issue, t: &Thresholds) -> String {
-    match issue {
-        Issue::LowMos => format!("MOS ≤ {}", t.low_mos),
-        Issue::HighPacketLoss => format!("loss > {}", percent(t.high_packet_loss)),
-        Issue::HighJitter => format!("jitter variance > {} ms²", t.high_jitter_variance),
-        Issue::Any => "at least one of these".to_owned(),
-    }
-}
-
 /// One line that says whether anything is wrong, coloured by the worst share.
 pub fn banner(counts: &WindowCounts, window: &str) -> Markup {
     let level = |i: Issue| share_level(counts.issues[i.index()], counts.with_media);
@@ -96,7 +76,7 @@ pub fn banner(counts: &WindowCounts, window: &str) -> Markup {
             let n = counts.issues[i.index()];
             format!(
                 "{} in {}",
-                lowercase(label(*i)),
+                lowercase(i.title()),
                 share(n, counts.with_media)
             )
         })
@@ -143,12 +123,4 @@ mod tests {
         assert_eq!(share_level(u64::MAX, u64::MAX), Level::Red);
     }
 
-    #[test]
-    fn every_issue_has_a_label_and_a_meaning() {
-        let t = Thresholds::default();
-        for &issue in Issue::ALL {
-            assert!(!label(issue).is_empty() && !meaning(issue, &t).is_empty());
-        }
-        assert_eq!(meaning(Issue::HighPacketLoss, &t), "loss > 5%");
-    }
 }
