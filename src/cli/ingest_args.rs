@@ -154,10 +154,13 @@ impl QualityArgs {
                 "--quality.high-jitter-variance must be 0 or more (ms²), not {jitter}"
             ));
         }
+        // A threshold without a flag keeps its default.
+        #[allow(clippy::needless_update)]
         Ok(Thresholds {
             low_mos,
             high_packet_loss,
             high_jitter_variance: jitter,
+            ..Thresholds::default()
         })
     }
 }
