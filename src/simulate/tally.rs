@@ -11,7 +11,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::plan::PlannedCall;
-use crate::call_state::{Issue, Thresholds};
+use crate::domain::{Quality, Thresholds};
 use crate::catalogue::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::domain::CallStatus;
 
@@ -272,25 +272,17 @@ impl Summary {
             return;
         }
         add(&mut self.calls_with_media, direction, 1);
-        let limits = Thresholds::default();
-        let (media, skipped) = (t.media_packets as f64, t.skipped_packets as f64);
-        let issues = [
-            (Issue::LowMos, t.mos <= limits.low_mos),
-            (
-                Issue::HighPacketLoss,
-                skipped / (media + skipped) > limits.high_packet_loss,
-            ),
-            (
-                Issue::HighJitter,
-                t.jitter_max_variance > limits.high_jitter_variance,
-            ),
-        ];
-        let any = issues.iter().any(|(_, held)| *held);
-        for (issue, _) in issues.iter().filter(|(_, held)| *held) {
+        // The exporter's own rules, on what the plan sends: the prediction
+        // is of what it counts, not a second copy of the thresholds.
+        let quality = Quality {
+            mos: Some(t.mos),
+            media_packets: Some(t.media_packets as f64),
+            skipped_packets: Some(t.skipped_packets as f64),
+            jitter_max_variance: Some(t.jitter_max_variance),
+            ..Quality::default()
+        };
+        for issue in Thresholds::default().assess(&quality).issues.labels() {
             add(&mut self.quality_issues, format!("{issue}/{direction}"), 1);
-        }
-        if any {
-            add(&mut self.quality_issues, format!("any/{direction}"), 1);
         }
     }
 
