@@ -159,7 +159,7 @@ mod tests {
         );
         assert_eq!(
             err("issue="),
-            "issue=\"\" is not one of low_mos, high_packet_loss, high_jitter, any"
+            format!("issue=\"\" is not one of {}", issues.join(", "))
         );
     }
 
