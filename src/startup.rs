@@ -212,7 +212,7 @@ async fn serve(
 /// burst of callbacks queues hundreds of connection tasks on the main
 /// runtime, and a scrape woken behind them waited for all of them; the
 /// kernel gives a thread of its own the CPU within its time slice
-/// (BENCHMARKS.md, section 1d).
+/// (docs/benchmarks.md, the burst and saturation rows).
 mod apart {
     use super::*;
 

@@ -2,7 +2,7 @@
 //! form body, a query string or a JSON object. Nothing is interpreted here.
 //!
 //! Names and values borrow from the request body where they need no
-//! decoding: a callback has ~50 fields, and allocating two strings for each
+//! decoding: a callback has ~60 fields, and allocating two strings for each
 //! would cost more than verifying its signature.
 
 use std::borrow::Cow;
