@@ -148,7 +148,9 @@ mod tests {
             err("issue=low-mos"),
             format!("issue=\"low-mos\" is not one of {}", issues.join(", "))
         );
-        assert!(issues.join(", ").starts_with("low_mos, high_packet_loss, high_jitter"));
+        assert!(issues
+            .join(", ")
+            .starts_with("low_mos, high_packet_loss, high_jitter"));
         assert_eq!(
             err("direction=Inbound"),
             "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, other"

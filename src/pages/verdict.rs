@@ -122,5 +122,4 @@ mod tests {
         assert_eq!(share_level(0, 0), Level::None);
         assert_eq!(share_level(u64::MAX, u64::MAX), Level::Red);
     }
-
 }

@@ -11,9 +11,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::plan::PlannedCall;
-use crate::domain::{Quality, Thresholds};
 use crate::catalogue::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::domain::CallStatus;
+use crate::domain::{Quality, Thresholds};
 
 /// What was sent and acknowledged. Event and audio counts cover events that
 /// got at least one 2xx answer, so with no failures they equal what the
