@@ -43,10 +43,6 @@ pub struct AppState {
     pub site: Arc<Site>,
 }
 
-fn calls_config(settings: &Settings) -> CallsConfig {
-    settings.calls.clone()
-}
-
 fn site(settings: &Settings, config: &CallsConfig) -> Site {
     let p = &settings.route_prefix;
     let webhook = match &settings.signed_url.external {
@@ -74,12 +70,12 @@ impl AppState {
     /// With the call state reading `clock`: tests move time by hand.
     pub fn with_clock(settings: &Settings, clock: Clock) -> Self {
         let verifier = settings.signing_keys.as_deref().map(Verifier::new);
-        let config = calls_config(settings);
+        let config = &settings.calls;
         let recorder = Arc::new(Recorder::new(verifier.is_some()));
-        let calls = CallState::with_clock(&config, clock);
+        let calls = CallState::with_clock(config, clock);
         recorder.register(calls.collector());
         AppState {
-            site: Arc::new(site(settings, &config)),
+            site: Arc::new(site(settings, config)),
             ingest: Arc::new(Ingest {
                 verifier,
                 signed_url: settings.signed_url.clone(),

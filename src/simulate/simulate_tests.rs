@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 
 use super::tally::CallState;
 use super::*;
-use crate::call_state::{self, CallEvent, CallTable, CallsConfig, Numbers, UnfinishedReason};
+use crate::call_state::{CallEvent, CallTable, CallsConfig, UnfinishedReason};
 use crate::catalogue::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
-use crate::domain::{CallStatus, Direction, Numeric, Params, Reading, SipCode, StatusEvent};
+use crate::domain::{CallStatus, Direction, Params, StatusEvent};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 12:00:00 UTC);
 const ACCOUNT: &str = "AC-simulate-tests";
@@ -278,34 +278,6 @@ struct Shown {
     unfinished: BTreeMap<String, u64>,
 }
 
-/// The call table's input for a parsed callback, as the recorder builds it.
-fn call_event<'a>(e: &StatusEvent, call_sid: &'a str) -> CallEvent<'a> {
-    let valid = |f: Numeric| e.value(f).valid();
-    CallEvent {
-        account_sid: ACCOUNT,
-        call_sid,
-        status: e.status,
-        direction: e.direction,
-        timestamp: match e.timestamp {
-            Reading::Valid(t) => Some(Ok(t)),
-            Reading::Invalid => Some(Err(())),
-            Reading::Absent => None,
-        },
-        quality: call_state::Quality {
-            mos: valid(Numeric::AudioInMos),
-            media_packets: valid(Numeric::AudioInMediaPacketCount),
-            skipped_packets: valid(Numeric::AudioInSkipPacketCount),
-            jitter_max_variance: valid(Numeric::AudioInJitterMaxVariance),
-            sip_result_code: match e.sip_code {
-                Some(SipCode::Code(c)) => Some(c),
-                _ => None,
-            },
-            duration_seconds: valid(Numeric::CallDuration),
-        },
-        numbers: Numbers::default(),
-    }
-}
-
 /// `calls` sent to a call table as `predicted` assumes, then aged out.
 fn shown(calls: &[PlannedCall]) -> Shown {
     let config = CallsConfig::default();
@@ -318,7 +290,8 @@ fn shown(calls: &[PlannedCall]) -> Shown {
             let fields = call.fields(index, ACCOUNT, start);
             let params: Params = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
             let event = StatusEvent::parse(&params).unwrap();
-            let fx = table.record(&call_event(&event, &call.call_sid), now, start);
+            let call_event = CallEvent::from_status(&event, &params, false);
+            let fx = table.record(&call_event, now, start);
             let direction = fx.direction.as_str().to_owned();
             assert_eq!(fx.negative_delays, 0);
             if let Some(d) = fx.post_dial_delay {
