@@ -83,6 +83,11 @@ impl FinishedCall {
         self.audio.issues
     }
 
+    /// A completed call without (nearly) any inbound audio.
+    pub fn is_silent(&self) -> bool {
+        self.audio.silent
+    }
+
     /// Whether the call belongs on `/calls`: a quality issue, or an end as
     /// `failed`, `busy` or `no-answer`.
     pub fn is_worth_listing(&self) -> bool {

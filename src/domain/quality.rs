@@ -136,6 +136,8 @@ pub struct Audio {
     pub mos: Option<f64>,
     pub packet_loss_ratio: Option<f64>,
     pub jitter_max_variance: Option<f64>,
+    /// A completed call that carried (nearly) no inbound audio.
+    pub silent: bool,
 }
 
 impl Thresholds {
@@ -173,6 +175,8 @@ impl Thresholds {
             mos: q.mos,
             packet_loss_ratio: loss,
             jitter_max_variance: jitter,
+            // The rule comes with the silence branch.
+            silent: false,
         }
     }
 }

@@ -1,11 +1,13 @@
 //! What the page tests render: links under a prefix, a busy window and an
 //! idle one, and finished calls as the call table keeps them.
 
+use std::time::Duration;
+
 use time::macros::datetime;
 
-use super::{Links, StatusSnapshot};
+use super::{Links, StatusFigures, StatusSnapshot};
 use crate::domain::{Audio, CallStatus, Direction, FinishedCall, Issue, Issues, Thresholds};
-use crate::recorder::{mos_bounds, WindowCounts};
+use crate::recorder::{mos_bounds, Minute, MinuteCounts, WindowCounts, MINUTES};
 
 pub fn links() -> Links {
     Links {
@@ -34,6 +36,7 @@ pub fn call(sid: &str, status: CallStatus, issues: &[Issue]) -> FinishedCall {
             mos: Some(3.1),
             packet_loss_ratio: Some(0.083),
             jitter_max_variance: None,
+            silent: false,
         },
         post_dial_delay_seconds: None,
         answer_delay_seconds: None,
@@ -60,25 +63,51 @@ pub fn issues(
     counts
 }
 
-/// 120 calls ended, 100 with media: 11% low MOS (red), 10% high loss
-/// (amber), 5% high jitter (green), 6% with any.
-pub fn snapshot() -> StatusSnapshot {
-    let buckets = mos_bounds().len() + 1;
-    let mut mos = vec![0; buckets];
+/// The hour before 2026-11-29 18:42, every minute as `counts`.
+pub fn hour(counts: MinuteCounts) -> Vec<Minute> {
+    let start = datetime!(2026-11-29 17:43 UTC);
+    (0..MINUTES as i64)
+        .map(|i| Minute {
+            start: start + time::Duration::minutes(i),
+            counts,
+        })
+        .collect()
+}
+
+/// 120 calls ended: 110 completed (2 silent), 6 failed, 2 busy, 1 no-answer,
+/// 1 canceled; 100 with media: 11% low MOS (red), 10% high loss (amber),
+/// 5% high jitter (green), 6% with any. 10 minutes up.
+pub fn counts() -> WindowCounts {
+    let mut mos = vec![0; mos_bounds().len() + 1];
     mos[0] = 100;
     let mut webhooks = [0; crate::domain::Outcome::COUNT];
     webhooks[crate::domain::Outcome::Accepted.index()] = 130;
+    WindowCounts {
+        ended: [110, 2, 1, 6, 1],
+        with_media: 100,
+        issues: issues(11, 10, 5, 6),
+        silent: 2,
+        mos,
+        webhooks,
+    }
+}
+
+pub fn snapshot() -> StatusSnapshot {
+    with_counts(counts())
+}
+
+/// The snapshot with `counts` in its window, 10 minutes up, and a quiet
+/// hour of 2 calls a minute.
+pub fn with_counts(counts: WindowCounts) -> StatusSnapshot {
+    let minute = MinuteCounts {
+        ended: [2, 0, 0, 0, 0],
+        with_media: 2,
+        ..MinuteCounts::default()
+    };
     StatusSnapshot {
         version: "0.1.0",
         links: links(),
-        window: "last 5 minutes",
-        counts: WindowCounts {
-            ended: 120,
-            with_media: 100,
-            issues: issues(11, 10, 5, 6),
-            mos,
-            webhooks,
-        },
+        figures: StatusFigures::new(Duration::from_secs(600), counts, hour(minute)),
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(vec![call("CA1", CallStatus::Failed, &[Issue::LowMos])]),
     }
@@ -87,10 +116,11 @@ pub fn snapshot() -> StatusSnapshot {
 /// Nothing received yet.
 pub fn idle() -> StatusSnapshot {
     StatusSnapshot {
-        counts: WindowCounts {
-            mos: vec![0; mos_bounds().len() + 1],
-            ..WindowCounts::default()
-        },
+        figures: StatusFigures::new(
+            Duration::from_secs(600),
+            WindowCounts::zero(),
+            hour(MinuteCounts::default()),
+        ),
         latest_bad_calls: Some(Vec::new()),
         ..snapshot()
     }

@@ -5,12 +5,14 @@
 
 mod call_list;
 mod call_table;
+mod figures;
 mod filters;
 mod format;
 mod landing_page;
 mod layout;
 mod mos_chart;
 mod status;
+mod trend;
 mod verdict;
 mod webhook_meters;
 
@@ -20,9 +22,11 @@ mod fixtures;
 mod page_tests;
 
 pub use call_list::render_calls_page;
+pub use figures::{Span, StatusFigures};
 pub use landing_page::{render_landing_page, LandingLinks};
 pub use layout::CONTENT_SECURITY_POLICY;
 pub use status::{render_status_page, StatusSnapshot};
+pub use verdict::{Condition, Level, Rule, Verdict};
 
 /// Where things are, route prefix included. `None`: not served on this listener.
 #[derive(Debug, Clone)]

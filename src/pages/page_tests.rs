@@ -1,9 +1,12 @@
 //! Both pages as a whole, rendered from the fixtures.
 
-use super::fixtures::{call, idle, issues, links, snapshot};
-use super::{render_calls_page, render_status_page};
+use std::time::Duration;
+
+use super::fixtures::{call, counts, hour, idle, issues, links, snapshot, with_counts};
+use super::{render_calls_page, render_status_page, StatusFigures};
 use crate::call_state::CallsQuery;
 use crate::domain::{CallStatus, Direction, Issue, Outcome};
+use crate::recorder::WindowCounts;
 
 #[test]
 fn each_issue_card_takes_the_colour_of_its_share_and_links_to_its_calls() {
@@ -21,42 +24,105 @@ fn each_issue_card_takes_the_colour_of_its_share_and_links_to_its_calls() {
         assert!(html.contains(&card), "{card}");
     }
     assert!(html.contains(
-        "<div class=\"banner red\" id=\"verdict\">\
-         Call quality degraded: low MOS in 11% of calls with media.</div>"
+        "<div class=\"banner red\" id=\"verdict\">Calls degraded: \
+         low MOS in 11% of 100 calls with media in the last 5 minutes.</div>"
     ));
     assert!(html.contains("MOS ≤ 3.5 · 11 of 100 calls</div>"));
     assert!(html.contains("loss &gt; 5% · 10 of 100 calls</div>"));
 }
 
 #[test]
-fn the_verdict_is_amber_when_the_worst_share_is_amber() {
-    let mut s = snapshot();
-    s.counts.issues = issues(7, 1, 7, 8);
-    assert!(render_status_page(&s).contains(
-        "<div class=\"banner amber\" id=\"verdict\">Call quality needs watching: \
-         low MOS in 7%, high jitter in 7% of calls with media.</div>"
+fn the_outcome_cards_count_each_terminal_status_and_the_failures_share() {
+    let html = render_status_page(&snapshot());
+    assert!(html.contains(
+        "<div class=\"card neutral\" id=\"calls-ended\"><div class=\"big\">120</div>\
+         <div class=\"what\">Calls ended</div>\
+         <div class=\"sub\">100 with media · last 5 minutes</div></div>"
     ));
-    s.counts.issues = issues(1, 0, 0, 1);
-    assert!(render_status_page(&s).contains(
+    assert!(html.contains(
+        "<div class=\"card neutral\" id=\"ended-completed\"><div class=\"big\">110</div>\
+         <div class=\"what\">completed</div><div class=\"sub\">91.7% of calls ended</div>"
+    ));
+    assert!(html.contains(
+        "<a class=\"card neutral\" id=\"ended-failed\" href=\"/p/calls?status=failed\">\
+         <div class=\"big\">6</div><div class=\"what\">failed</div>\
+         <div class=\"sub\">5% of calls ended</div></a>"
+    ));
+    assert!(html.contains("id=\"ended-no-answer\" href=\"/p/calls?status=no-answer\">"));
+    assert!(html.contains("<div class=\"card neutral\" id=\"ended-canceled\">"));
+    // 9 of 120 is 7.5%: above half of SignalWireCallFailureRateHigh's 10%.
+    assert!(html.contains(
+        "<div class=\"card amber\" id=\"share-failures\"><div class=\"big\">7.5%</div>\
+         <div class=\"what\">Failures</div>\
+         <div class=\"sub\">failed, busy or no-answer · 9 of 120 calls</div></div>"
+    ));
+    // 2 of 110 completed is 1.8%, under half of SignalWireSilentCalls' 5%.
+    assert!(html.contains(
+        "<div class=\"card green\" id=\"share-silence\"><div class=\"big\">1.8%</div>\
+         <div class=\"what\">Silent</div>\
+         <div class=\"sub\">no inbound audio · 2 of 110 calls</div></div>"
+    ));
+}
+
+#[test]
+fn the_banner_names_the_worst_condition_with_its_share() {
+    let mut c = counts();
+    c.issues = issues(7, 1, 7, 8);
+    assert!(render_status_page(&with_counts(c.clone())).contains(
+        "<div class=\"banner amber\" id=\"verdict\">Calls need watching: \
+         failures in 7.5% of 120 calls ended in the last 5 minutes.</div>"
+    ));
+    c.ended = [60, 20, 10, 10, 0];
+    c.silent = 12;
+    assert!(render_status_page(&with_counts(c.clone())).contains(
+        "<div class=\"banner red\" id=\"verdict\">Calls degraded: \
+         failures in 40% of 100 calls ended in the last 5 minutes.</div>"
+    ));
+    c.ended = [110, 0, 0, 1, 0];
+    c.issues = issues(1, 0, 0, 1);
+    c.silent = 0;
+    assert!(render_status_page(&with_counts(c)).contains(
         "<div class=\"banner green\" id=\"verdict\">\
-         Call quality looks healthy: 120 calls ended in the last 5 minutes.</div>"
+         Calls look healthy: 111 calls ended in the last 5 minutes.</div>"
     ));
 }
 
 #[test]
 fn few_calls_say_the_alerts_wait_for_volume() {
-    let mut s = snapshot();
-    s.counts.with_media = 29;
-    let html = render_status_page(&s);
+    let mut c = counts();
+    c.with_media = 29;
+    c.ended = [20, 0, 0, 9, 0];
+    let html = render_status_page(&with_counts(c.clone()));
     assert!(html.contains("MOS ≤ 3.5 · 11 of 29 calls, under 30: no alert</div>"));
-    s.counts.with_media = 30;
-    let html = render_status_page(&s);
+    assert!(html.contains("failed, busy or no-answer · 9 of 29 calls, under 50: no alert</div>"));
+    assert!(html.contains("no inbound audio · 2 of 20 calls, under 30: no alert</div>"));
+    assert!(html.contains(
+        "<div class=\"banner grey\" id=\"verdict\">\
+         Too few calls to judge: 29 calls ended in the last 5 minutes.</div>"
+    ));
+    c.with_media = 30;
+    let html = render_status_page(&with_counts(c));
     assert!(html.contains("MOS ≤ 3.5 · 11 of 30 calls</div>"));
 }
 
 #[test]
-fn the_status_page_shows_the_mos_chart_and_every_webhook_outcome() {
+fn before_five_minutes_the_page_says_since_start() {
+    let mut s = snapshot();
+    s.figures = StatusFigures::new(Duration::from_secs(90), counts(), hour(Default::default()));
+    let html = render_status_page(&s);
+    assert!(html.contains("<div class=\"sub\">100 with media · since start (1 min 30 s)</div>"));
+    assert!(html.contains("· since start (1 min 30 s), 100 calls with a MOS</span>"));
+    let banner = "low MOS in 11% of 100 calls with media since start (1 min 30 s).</div>";
+    assert!(html.contains(banner));
+    assert!(!html.contains("last 5 minutes"));
+}
+
+#[test]
+fn the_status_page_shows_the_trend_the_mos_chart_and_every_webhook_outcome() {
     let html = render_status_page(&snapshot());
+    assert_eq!(html.matches("<g class=\"minute\">").count(), 60);
+    assert_eq!(html.matches("<rect class=\"ended completed\"").count(), 60);
+    assert!(html.contains("<path class=\"trend-any\" d=\"M55.5 222 L70.5 222"));
     assert_eq!(html.matches("<rect class=\"bar\"").count(), 12);
     assert!(html.contains("· last 5 minutes, 100 calls with a MOS</span>"));
     assert_eq!(
@@ -76,22 +142,26 @@ fn an_empty_page_says_what_to_configure() {
     assert!(html.contains("status callback at <code>/p/status-callback</code>"));
     assert!(html.contains("<div class=\"big\">–</div><div class=\"what\">Low MOS</div>"));
     assert!(html.contains("MOS ≤ 3.5 · no calls with media yet</div>"));
+    assert!(html.contains("failed, busy or no-answer · no calls ended yet</div>"));
+    assert!(html.contains("no inbound audio · no completed calls yet</div>"));
+    assert!(html.contains("· calls ended per minute, 0 in all</span>"));
     assert!(html.contains("No MOS yet: it comes from <code>AudioInMos</code>"));
     assert!(html.contains("<p class=\"muted\">No bad calls yet: calls with a quality issue"));
     assert!(!html.contains("<rect class=\"bar\""));
+    assert!(!html.contains("<rect class=\"ended"));
     assert!(!html.contains("<tr class=\"call\">"));
     assert!(html.contains("<meta http-equiv=\"refresh\" content=\"10\">"));
 }
 
 #[test]
-fn calls_without_media_are_not_judged() {
-    let mut s = idle();
-    s.counts.ended = 4;
-    s.counts.webhooks[Outcome::Accepted.index()] = 4;
-    let html = render_status_page(&s);
+fn calls_without_media_are_too_few_to_judge() {
+    let mut c = WindowCounts::zero();
+    c.ended = [0, 0, 4, 0, 0];
+    c.webhooks[Outcome::Accepted.index()] = 4;
+    let html = render_status_page(&with_counts(c));
     assert!(html.contains(
         "<div class=\"banner grey\" id=\"verdict\">\
-         4 calls ended in the last 5 minutes, none with inbound media to judge.</div>"
+         Too few calls to judge: 4 calls ended in the last 5 minutes.</div>"
     ));
     assert!(!html.contains("getting-started"));
 }

@@ -4,29 +4,27 @@
 use maud::{html, Markup};
 
 use super::call_table::calls_table;
+use super::figures::StatusFigures;
 use super::filters::calls_url;
 use super::format::share;
 use super::layout::{header, page};
 use super::mos_chart::mos_section;
-use super::verdict::{banner, share_level};
+use super::trend::trend_section;
+use super::verdict::{calls as n_calls, share_level, Condition};
 use super::webhook_meters::webhooks_section;
 use super::Links;
 use crate::call_state::CallsQuery;
-use crate::domain::{FinishedCall, Issue, Thresholds};
-use crate::recorder::WindowCounts;
-
-/// The alerts' minimum volume: fewer calls with media never page.
-const ALERT_MIN_CALLS: u64 = 30;
+use crate::domain::{CallStatus, FinishedCall, Issue, Thresholds};
+use crate::recorder::ENDED;
 
 /// Everything the status page shows.
 #[derive(Debug, Clone)]
 pub struct StatusSnapshot {
     pub version: &'static str,
     pub links: Links,
-    /// The counts' window as it reads after "in the", e.g. "last 5 minutes".
-    pub window: &'static str,
-    /// Ended calls, issues, MOS buckets and webhooks over `window`.
-    pub counts: WindowCounts,
+    /// The window's counts, its verdict and the hour's trend: what the
+    /// JSON of `GET /` says too.
+    pub figures: StatusFigures,
     pub thresholds: Thresholds,
     /// The newest bad calls, newest first; `None` hides the table (say,
     /// because `/calls` needs credentials this page does not ask for).
@@ -36,16 +34,20 @@ pub struct StatusSnapshot {
 /// The status page, refreshing itself every 10 s.
 pub fn render_status_page(s: &StatusSnapshot) -> String {
     let note = format!("version {}", s.version);
+    let (f, window) = (&s.figures, s.figures.span.label());
+    let v = &f.verdict;
     let body = html! {
         (header("SignalWire Exporter", &note, &nav(&s.links)))
-        (banner(&s.counts, s.window))
-        @if s.counts.webhooks.iter().all(|n| *n == 0) {
+        div class={ "banner " (v.level.class()) } id="verdict" { (v.text) }
+        @if f.counts.webhooks.iter().all(|n| *n == 0) {
             (getting_started(&s.links))
         }
-        (cards(s))
+        (outcome_cards(s, &window))
+        (quality_cards(s))
+        (trend_section(&f.minutes))
         div class="cols" {
-            (mos_section(&s.counts.mos, s.window, s.thresholds.low_mos))
-            (webhooks_section(&s.counts.webhooks, s.window))
+            (mos_section(&f.counts.mos, &window, s.thresholds.low_mos))
+            (webhooks_section(&f.counts.webhooks, &window))
         }
         @if let Some(calls) = &s.latest_bad_calls {
             (latest_calls_section(calls, &s.links))
@@ -86,46 +88,103 @@ fn getting_started(links: &Links) -> Markup {
     }
 }
 
-fn cards(s: &StatusSnapshot) -> Markup {
-    let c = &s.counts;
-    // One column per card, so a new issue gets its card in the row.
-    let columns = format!("--cards:{}", Issue::COUNT + 1);
+/// A card: a big figure, what it is, a line under it; a link when `href`.
+fn card(class: &str, id: &str, href: Option<String>, big: &str, what: &str, sub: &str) -> Markup {
+    let inner = html! {
+        div class="big" { (big) }
+        div class="what" { (what) }
+        div class="sub" { (sub) }
+    };
     html! {
-        div class="cards" style=(columns) {
-            div class="card neutral" id="calls-ended" {
-                div class="big" { (c.ended) }
-                div class="what" { "Calls ended" }
-                div class="sub" { (c.with_media) " with media · " (s.window) }
-            }
-            @for issue in Issue::ALL { (issue_card(s, *issue)) }
+        @match href {
+            Some(href) => a class=(class) id=(id) href=(href) { (inner) },
+            None => div class=(class) id=(id) { (inner) },
         }
     }
 }
 
-fn issue_card(s: &StatusSnapshot, issue: Issue) -> Markup {
-    let (n, with_media) = (s.counts.issues[issue.index()], s.counts.with_media);
-    let calls = match with_media {
-        0 => "no calls with media yet".to_owned(),
-        m if m < ALERT_MIN_CALLS => format!("{n} of {m} calls, under {ALERT_MIN_CALLS}: no alert"),
-        m => format!("{n} of {m} calls"),
-    };
-    let class = format!("card {}", share_level(n, with_media).class());
-    let id = format!("share-{}", issue.as_str());
-    let inner = html! {
-        div class="big" { (share(n, with_media)) }
-        div class="what" { (issue.title()) }
-        div class="sub" { (s.thresholds.meaning(issue)) " · " (calls) }
-    };
-    let query = CallsQuery {
-        issue: Some(issue),
-        ..CallsQuery::default()
-    };
+/// `/calls` filtered by `query`, where this page links to it.
+fn calls_link(s: &StatusSnapshot, query: &CallsQuery) -> Option<String> {
+    s.links.calls.as_ref().map(|calls| calls_url(calls, query))
+}
+
+/// Calls ended by outcome, and the failures' share of them.
+fn outcome_cards(s: &StatusSnapshot, window: &str) -> Markup {
+    let c = &s.figures.counts;
+    let ended = c.ended_total();
+    let columns = format!("--cards:{}", ENDED.len() + 2);
+    let sub = format!("{} with media · {window}", c.with_media);
     html! {
-        @match &s.links.calls {
-            Some(calls) => a class=(class) id=(id) href=(calls_url(calls, &query)) { (inner) },
-            None => div class=(class) id=(id) { (inner) },
+        div class="cards" id="outcomes" style=(columns) {
+            (card("card neutral", "calls-ended", None, &ended.to_string(), "Calls ended", &sub))
+            @for status in ENDED {
+                @let n = c.ended(status);
+                // /calls lists every call that ended so.
+                @let listed = matches!(status,
+                    CallStatus::Failed | CallStatus::Busy | CallStatus::NoAnswer);
+                @let query = CallsQuery { status: Some(status), ..CallsQuery::default() };
+                @let href = if listed { calls_link(s, &query) } else { None };
+                @let id = format!("ended-{status}");
+                @let sub = format!("{} of calls ended", share(n, ended));
+                (card("card neutral", &id, href, &n.to_string(), status.as_str(), &sub))
+            }
+            (share_card(s, Condition::Failures, "Failures", "failed, busy or no-answer", None))
         }
     }
+}
+
+/// Silence and each quality issue, as shares.
+fn quality_cards(s: &StatusSnapshot) -> Markup {
+    // One column per card, so a new issue gets its card in the row.
+    let columns = format!("--cards:{}", Issue::COUNT + 1);
+    let t = &s.thresholds;
+    html! {
+        div class="cards" id="quality" style=(columns) {
+            (share_card(s, Condition::Silence, "Silent", "no inbound audio", None))
+            @for issue in Issue::ALL {
+                @let query = CallsQuery { issue: Some(*issue), ..CallsQuery::default() };
+                (share_card(s, Condition::of_issue(*issue), issue.title(), &t.meaning(*issue),
+                    Some((*issue, calls_link(s, &query)))))
+            }
+        }
+    }
+}
+
+/// A condition's share, coloured against its alert. `issue`: the quality
+/// issue the card counts, with its link, rather than `condition` itself.
+fn share_card(
+    s: &StatusSnapshot,
+    condition: Condition,
+    title: &str,
+    meaning: &str,
+    issue: Option<(Issue, Option<String>)>,
+) -> Markup {
+    let c = &s.figures.counts;
+    let (n, of) = match issue {
+        Some((issue, _)) => (c.issues[issue.index()], c.with_media),
+        None => condition.count(c),
+    };
+    let rule = condition.rule();
+    let what = condition.of_what();
+    let calls = match of {
+        0 => format!("no {what} yet"),
+        d if d < rule.floor => format!("{n} of {}, under {}: no alert", n_calls(d), rule.floor),
+        d => format!("{n} of {}", n_calls(d)),
+    };
+    let class = format!("card {}", share_level(n, of, rule).class());
+    let id = match issue {
+        Some((issue, _)) => format!("share-{}", issue.as_str()),
+        None => format!("share-{}", condition.as_str()),
+    };
+    let href = issue.and_then(|(_, href)| href);
+    card(
+        &class,
+        &id,
+        href,
+        &share(n, of),
+        title,
+        &format!("{meaning} · {calls}"),
+    )
 }
 
 fn latest_calls_section(calls: &[FinishedCall], links: &Links) -> Markup {

@@ -9,20 +9,23 @@ mod families;
 mod per_call;
 mod window;
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use prometheus::core::Collector;
 use prometheus::{Counter, CounterVec, Histogram, Registry, TextEncoder};
 use time::OffsetDateTime;
 
-use crate::call_state::Effects;
+use crate::call_state::{Clock, Effects};
 use crate::domain::{
     CallStatus, Direction, Field, Numeric, Outcome, Reading, SipCode, Special, StatusEvent,
 };
 use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries};
 use per_call::CallMetrics;
-pub use window::{mos_bounds, WindowCounts, WINDOW};
+pub use window::{
+    ended_index, mos_bounds, Ended, Minute, MinuteCounts, WindowCounts, ENDED, MINUTES,
+    WINDOW_SECONDS,
+};
 
 pub struct Recorder {
     registry: Registry,
@@ -42,6 +45,8 @@ pub struct Recorder {
     per_call: CallMetrics,
     /// The status page's recent counts.
     window: window::Window,
+    /// Where the window reads the time: a test's clock, or the real one.
+    clock: Clock,
 }
 
 fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
@@ -63,6 +68,11 @@ fn by_field(vec: &CounterVec, fields: impl Iterator<Item = Field>) -> Vec<Option
 
 impl Recorder {
     pub fn new(signature_validation: bool) -> Self {
+        Self::with_clock(signature_validation, Arc::new(Instant::now))
+    }
+
+    /// With the status page's window reading `clock`.
+    pub fn with_clock(signature_validation: bool, clock: Clock) -> Self {
         let r = Registry::new();
         let families = CallFamilies::register(&r);
         let delivery_delay = delivery_delay(&r);
@@ -83,7 +93,8 @@ impl Recorder {
             sip: slots(CallStatus::COUNT * Direction::COUNT * SipCode::COUNT),
             delivery_delay,
             per_call,
-            window: window::Window::new(Instant::now()),
+            window: window::Window::new(clock()),
+            clock,
         };
         // rate() and alerts need zeros, not absent series: a series born with
         // its first event already counted loses that event to increase().
@@ -101,7 +112,7 @@ impl Recorder {
     pub fn outcome(&self, outcome: Outcome) {
         self.outcomes[outcome.index()].inc();
         self.window
-            .add(Instant::now(), |c| c.webhooks[outcome.index()] += 1);
+            .add((self.clock)(), |c| c.webhooks[outcome.index()] += 1);
     }
 
     /// Adds a collector of series kept elsewhere (the call state's), to be
@@ -134,18 +145,22 @@ impl Recorder {
         for issue in call.issues().labels() {
             m.issue(direction, issue);
         }
-        self.window.add(Instant::now(), |c| {
-            c.ended += 1;
-            c.with_media += u64::from(with_media);
-            for issue in call.issues().labels() {
-                c.issues[issue.index()] += 1;
-            }
-        });
+        self.window.call((self.clock)(), call);
     }
 
-    /// The status page's counts over the window ending at `now`.
-    pub fn window(&self, now: Instant) -> WindowCounts {
-        self.window.sum(now)
+    /// The status page's counts over the window ending now.
+    pub fn window(&self) -> WindowCounts {
+        self.window.sum((self.clock)())
+    }
+
+    /// The status page's trend: the last `MINUTES` minutes, oldest first.
+    pub fn minutes(&self) -> Vec<Minute> {
+        self.window.minutes((self.clock)())
+    }
+
+    /// How long the window has counted: the exporter's uptime.
+    pub fn uptime(&self) -> Duration {
+        self.window.uptime((self.clock)())
     }
 
     /// Records one accepted, non-duplicate event received at `now`, and
@@ -200,7 +215,7 @@ impl Recorder {
             s.loss.record(loss);
         }
         if let Reading::Valid(mos) = event.value(Numeric::AudioInMos) {
-            self.window.add(Instant::now(), |c| c.mos(mos));
+            self.window.add((self.clock)(), |c| c.mos(mos));
         }
     }
 

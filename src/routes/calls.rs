@@ -81,7 +81,7 @@ fn prefers_html(headers: &HeaderMap) -> bool {
 }
 
 /// The q-value `accept` gives `kind/sub`, from its most specific range.
-fn quality(accept: &str, kind: &str, sub: &str) -> f32 {
+pub(super) fn quality(accept: &str, kind: &str, sub: &str) -> f32 {
     let mut best: Option<(u8, f32)> = None;
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);

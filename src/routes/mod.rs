@@ -67,11 +67,12 @@ impl AppState {
         Self::with_clock(settings, Arc::new(Instant::now))
     }
 
-    /// With the call state reading `clock`: tests move time by hand.
+    /// With the call state and the status page's window reading `clock`:
+    /// tests move time by hand.
     pub fn with_clock(settings: &Settings, clock: Clock) -> Self {
         let verifier = settings.signing_keys.as_deref().map(Verifier::new);
         let config = &settings.calls;
-        let recorder = Arc::new(Recorder::new(verifier.is_some()));
+        let recorder = Arc::new(Recorder::with_clock(verifier.is_some(), Arc::clone(&clock)));
         let calls = CallState::with_clock(config, clock);
         recorder.register(calls.collector());
         AppState {

@@ -1,24 +1,62 @@
-//! `GET /` where /metrics is served: the status page, from live figures.
-
-use std::time::Instant;
+//! `GET /` where /metrics is served: the status page, from live figures;
+//! its figures as JSON with `Accept: application/json` or `?format=json`.
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 
-use super::calls::html_response;
+use super::calls::{html_response, quality};
 use super::AppState;
 use crate::call_state::CallsQuery;
-use crate::pages::{render_status_page, StatusSnapshot};
-use crate::recorder::WINDOW;
+use crate::pages::{render_status_page, StatusFigures, StatusSnapshot};
 
 /// Bad calls shown on the page; the rest are a click away.
 const LATEST_CALLS: usize = 10;
 
-pub async fn page(State(state): State<AppState>) -> Response {
-    html_response(render_status_page(&snapshot(&state)))
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let json = match wants_json(uri.query(), &headers) {
+        Ok(json) => json,
+        Err(reason) => {
+            let text = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            return (StatusCode::BAD_REQUEST, text, format!("{reason}\n")).into_response();
+        }
+    };
+    let figures = figures(&state);
+    if !json {
+        return html_response(render_status_page(&snapshot(&state, figures)));
+    }
+    match serde_json::to_vec(&figures) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }
 
-fn snapshot(state: &AppState) -> StatusSnapshot {
+/// `format=json` or `format=html` decide; without it, JSON only when Accept
+/// rates it above HTML, so browsers and `curl` keep the page.
+fn wants_json(query: Option<&str>, headers: &HeaderMap) -> Result<bool, String> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| e.to_string())?;
+    let mut formats = pairs.iter().filter(|(k, _)| k == "format").map(|(_, v)| v);
+    match (formats.next().map(String::as_str), formats.next()) {
+        (_, Some(_)) => Err("format= is given more than once".into()),
+        (Some("json"), None) => Ok(true),
+        (Some("html"), None) => Ok(false),
+        (Some(other), None) => Err(format!("format={other:?} is not one of html, json")),
+        (None, None) => {
+            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+            Ok(accept
+                .is_some_and(|a| quality(a, "application", "json") > quality(a, "text", "html")))
+        }
+    }
+}
+
+/// The window, its verdict and the hour, read once for either format.
+fn figures(state: &AppState) -> StatusFigures {
+    let r = &state.recorder;
+    StatusFigures::new(r.uptime(), r.window(), r.minutes())
+}
+
+fn snapshot(state: &AppState, figures: StatusFigures) -> StatusSnapshot {
     let query = CallsQuery {
         limit: Some(LATEST_CALLS),
         ..CallsQuery::default()
@@ -31,9 +69,33 @@ fn snapshot(state: &AppState) -> StatusSnapshot {
     StatusSnapshot {
         version: env!("CARGO_PKG_VERSION"),
         links: state.site.links.clone(),
-        window: WINDOW,
-        counts: state.recorder.window(Instant::now()),
+        figures,
         thresholds: state.site.thresholds,
         latest_bad_calls: Some(latest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn json_when_asked_for_and_the_page_for_browsers_and_anything() {
+        assert!(wants_json(None, &accept("application/json")).unwrap());
+        assert!(!wants_json(None, &accept("*/*")).unwrap());
+        assert!(!wants_json(None, &HeaderMap::new()).unwrap());
+        let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert!(!wants_json(None, &accept(firefox)).unwrap());
+        assert!(wants_json(Some("format=json"), &accept(firefox)).unwrap());
+        assert!(!wants_json(Some("format=html"), &accept("application/json")).unwrap());
+        let e = wants_json(Some("format=xml"), &HeaderMap::new()).unwrap_err();
+        assert_eq!(e, "format=\"xml\" is not one of html, json");
     }
 }

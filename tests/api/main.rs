@@ -26,5 +26,6 @@ mod properties;
 mod recording;
 mod signatures;
 mod simulate;
+mod status_page;
 mod status_page_browser;
 mod tls;

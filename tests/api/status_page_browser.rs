@@ -9,12 +9,14 @@ use signalwire_exporter::call_state::CallsQuery;
 use signalwire_exporter::domain::{
     Audio, CallStatus, Direction, FinishedCall, Issue, Issues, Thresholds,
 };
-use signalwire_exporter::recorder::WindowCounts;
+use std::time::Duration;
+
+use signalwire_exporter::pages::StatusFigures;
+use signalwire_exporter::recorder::{Minute, MinuteCounts, WindowCounts, MINUTES};
 use time::macros::datetime;
 
 use crate::support::{
     exclusive_blocking, render_calls_page, render_status_page, tool, Links, StatusSnapshot,
-    MOS_BUCKETS,
 };
 
 const WIDTH: u32 = 1200;
@@ -54,6 +56,7 @@ fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> F
             mos,
             packet_loss_ratio: loss,
             jitter_max_variance: mos.map(|_| 412.5),
+            silent: false,
         },
         post_dial_delay_seconds: Some(3),
         answer_delay_seconds: mos.map(|_| 7),
@@ -97,29 +100,59 @@ fn issues(counts: &[(Issue, u64)]) -> [u64; Issue::COUNT] {
     by_index
 }
 
+/// An hour of calls: steady, then failures and silence rising over the
+/// last quarter hour.
+fn hour() -> Vec<Minute> {
+    let start = datetime!(2026-11-29 17:42 UTC);
+    (0..MINUTES as u64)
+        .map(|i| {
+            let late = i >= 45;
+            let completed = 60 + i * 7 % 13;
+            let counts = MinuteCounts {
+                ended: [
+                    completed,
+                    i % 3,
+                    u64::from(i % 4 == 0),
+                    if late { 8 + i % 5 } else { i % 2 },
+                    u64::from(i % 7 == 0),
+                ],
+                with_media: completed - 5,
+                any: if late { 18 } else { 3 + i % 3 },
+                silent: if i >= 50 { 6 } else { 1 },
+            };
+            Minute {
+                start: start + time::Duration::minutes(i as i64),
+                counts,
+            }
+        })
+        .collect()
+}
+
 /// What `demo --profile degraded` shows after a few minutes: a quarter of
-/// the calls sound poor.
+/// the calls sound poor, 13% fail and 7% of completed calls are silent.
 fn degraded() -> StatusSnapshot {
     // Calls per MOS bucket, ≤ 1 first and > 4.5 last: 330 with a MOS.
     let mos = vec![0, 4, 15, 33, 31, 12, 45, 58, 42, 50, 32, 8];
+    let counts = WindowCounts {
+        // Completed, busy, no-answer, failed, canceled: ENDED's order.
+        ended: [352, 14, 22, 19, 5],
+        with_media: 330,
+        issues: issues(&[
+            (Issue::LowMos, 83),
+            (Issue::HighPacketLoss, 52),
+            (Issue::HighJitter, 21),
+            (Issue::Any, 97),
+        ]),
+        silent: 26,
+        mos,
+        // Accepted, duplicate, invalid signature, bad request, too large,
+        // unsupported type, method not allowed: Outcome::ALL's order.
+        webhooks: [1240, 37, 0, 2, 0, 0, 1],
+    };
     StatusSnapshot {
         version: "0.1.0",
         links: links(),
-        window: "last 5 minutes",
-        counts: WindowCounts {
-            ended: 412,
-            with_media: 330,
-            issues: issues(&[
-                (Issue::LowMos, 83),
-                (Issue::HighPacketLoss, 52),
-                (Issue::HighJitter, 21),
-                (Issue::Any, 97),
-            ]),
-            mos,
-            // Accepted, duplicate, invalid signature, bad request, too large,
-            // unsupported type, method not allowed: Outcome::ALL's order.
-            webhooks: [1240, 37, 0, 2, 0, 0, 1],
-        },
+        figures: StatusFigures::new(Duration::from_secs(3600), counts, hour()),
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(bad_calls()),
     }
@@ -127,11 +160,15 @@ fn degraded() -> StatusSnapshot {
 
 /// Just started, nothing configured on SignalWire's side yet.
 fn empty() -> StatusSnapshot {
+    let quiet = hour()
+        .into_iter()
+        .map(|m| Minute {
+            counts: MinuteCounts::default(),
+            ..m
+        })
+        .collect();
     StatusSnapshot {
-        counts: WindowCounts {
-            mos: vec![0; MOS_BUCKETS.len() + 1],
-            ..WindowCounts::default()
-        },
+        figures: StatusFigures::new(Duration::from_secs(42), WindowCounts::zero(), quiet),
         latest_bad_calls: Some(Vec::new()),
         ..degraded()
     }
@@ -242,7 +279,29 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     let bad = render_in_chromium(&dir, "status-degraded", &render_status_page(&degraded()));
     assert_nothing_blocked(&bad);
     let dom = &bad.dom;
-    assert!(dom.contains("<div class=\"banner red\" id=\"verdict\">Call quality degraded: "));
+    assert!(dom.contains(
+        "<div class=\"banner red\" id=\"verdict\">Calls degraded: \
+         low MOS in 25.2% of 330 calls with media in the last 5 minutes.</div>"
+    ));
+    assert!(dom.contains(
+        "<div class=\"card neutral\" id=\"ended-completed\"><div class=\"big\">352</div>"
+    ));
+    assert!(dom.contains(
+        "<a class=\"card neutral\" id=\"ended-no-answer\" href=\"/sw/calls?status=no-answer\">\
+         <div class=\"big\">22</div>"
+    ));
+    // 55 of 412 failed, busy or no-answer; 26 of 352 completed silent.
+    assert!(dom
+        .contains("<div class=\"card red\" id=\"share-failures\"><div class=\"big\">13.3%</div>"));
+    assert!(
+        dom.contains("<div class=\"card red\" id=\"share-silence\"><div class=\"big\">7.4%</div>")
+    );
+    assert_eq!(count(dom, "<g class=\"minute\">"), 60);
+    assert_eq!(count(dom, "<rect class=\"ended completed\""), 60);
+    assert_eq!(count(dom, "<rect class=\"ended failed\""), 15 + 22);
+    assert!(dom.contains("<path class=\"trend-any\" d=\"M55.5 "));
+    assert!(dom.contains("<path class=\"trend-silent\" d=\"M55.5 "));
+    assert!(dom.contains("<title>18:41: "));
     assert!(dom.contains(
         "<a class=\"card red\" id=\"share-low_mos\" href=\"/sw/calls?issue=low_mos\">\
          <div class=\"big\">25.2%</div>"
@@ -270,10 +329,13 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     assert_nothing_blocked(&idle);
     let dom = &idle.dom;
     assert!(dom.contains(
-        "<div class=\"banner grey\" id=\"verdict\">No calls ended in the last 5 minutes.</div>"
+        "<div class=\"banner grey\" id=\"verdict\">No calls ended since start (42 s).</div>"
     ));
+    assert_eq!(count(dom, "<g class=\"minute\">"), 60);
+    assert_eq!(count(dom, "<rect class=\"ended "), 0);
     assert!(dom.contains("<code>https://exporter.example.com/sw/status-callback</code>"));
-    assert_eq!(count(dom, "<div class=\"big\">–</div>"), Issue::COUNT);
+    // Failures, silence and each issue: nothing to share yet.
+    assert_eq!(count(dom, "<div class=\"big\">–</div>"), Issue::COUNT + 2);
     assert_eq!(count(dom, "<rect class=\"bar\""), 0);
     assert_eq!(count(dom, "<tr class=\"call\">"), 0);
     assert_eq!(png_size(&idle.png), (WIDTH, HEIGHT));

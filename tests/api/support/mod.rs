@@ -27,7 +27,7 @@ pub use signed::*;
 
 pub use signalwire_exporter::call_state::{CallState, CallsConfig, Clock};
 pub use signalwire_exporter::configuration::Settings;
-pub use signalwire_exporter::domain::{CallStatus, Params, StatusEvent, MOS_BUCKETS};
+pub use signalwire_exporter::domain::{CallStatus, Params, StatusEvent};
 pub use signalwire_exporter::pages::{
     render_calls_page, render_status_page, Links, StatusSnapshot,
 };
