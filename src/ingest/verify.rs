@@ -35,7 +35,7 @@ pub(super) fn verify_signature(
     tracing::debug!(
         signed_url = url,
         sha256_header = headers.contains_key(SHA256_SIGNATURE),
-        "signature does not match this URL (nor its default-port twin) with any key"
+        "signature does not match this URL with any key (nor its default-port variant, if any)"
     );
     Err(Rejection::InvalidSignature)
 }
