@@ -248,6 +248,9 @@ async fn a_sha256_signature_alone_signs_a_get_a_json_body_and_a_default_port_twi
     let get = Signed::get(&app.key, &get_url).signature("");
     let json = Callback::completed("CA1301").json();
     let post_json = Signed::json(&app.key, &webhook, json.clone()).signature("");
+    // With its SHA-1 header: a wrong SHA-256 one falls back to it.
+    let json_sha1 = Callback::completed("CA1303").json();
+    let post_json_sha1 = Signed::json(&app.key, &webhook, json_sha1);
     let cases = [
         (&get, sha256_signature(KEY, &get_url, b""), 204),
         (&get, sha256_signature(KEY, &get_url, b"x"), 403),
@@ -257,6 +260,7 @@ async fn a_sha256_signature_alone_signs_a_get_a_json_body_and_a_default_port_twi
             204,
         ),
         (&post_json, sha256_signature(KEY, &webhook, b"{}"), 403),
+        (&post_json_sha1, sha256_signature(KEY, &webhook, b"{}"), 204),
     ];
     for (signed, sha256, status) in cases {
         assert_eq!(
@@ -281,7 +285,7 @@ async fn a_sha256_signature_alone_signs_a_get_a_json_body_and_a_default_port_twi
     let m = app.metrics().await;
     assert_eq!(
         m.value("signalwire_call_events_total", INBOUND_COMPLETED),
-        2.0
+        3.0
     );
     assert_eq!(m.outcome("invalid_signature"), 2.0);
     let m = behind_proxy.metrics().await;
