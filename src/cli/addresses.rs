@@ -37,7 +37,7 @@ pub(super) fn external_url_path(url: &str) -> Result<String, String> {
     let expected = |why: &str| {
         let example = match url.split_once("://") {
             Some(_) => "https://hooks.example.com/signalwire".to_owned(),
-            None => format!("https://{}", url.trim_start_matches('/')),
+            None => example_for(url),
         };
         format!("--web.external-url {url:?}: {why}, e.g. {example}")
     };
@@ -52,6 +52,20 @@ pub(super) fn external_url_path(url: &str) -> Result<String, String> {
         return Err(expected("must not carry a query string"));
     }
     Ok(uri.path().to_owned())
+}
+
+/// An absolute URL for a value written without a scheme: `hooks.example.com/sw`
+/// names its host, while `/sw` or `sw` (no dot, port or `localhost` before the
+/// first slash) is only a path, which gets an example host rather than
+/// becoming one (`https://sw`).
+fn example_for(url: &str) -> String {
+    let first = url.split('/').next().unwrap_or_default();
+    let names_a_host = first.contains(['.', ':']) || first.eq_ignore_ascii_case("localhost");
+    if names_a_host {
+        format!("https://{url}")
+    } else {
+        format!("https://hooks.example.com/{}", url.trim_start_matches('/'))
+    }
 }
 
 /// "" or "/prefix": no trailing slash, one leading slash.
@@ -133,6 +147,19 @@ mod tests {
             "--web.external-url \"hooks.example.com/signalwire\": expected an absolute \
              http(s) URL, e.g. https://hooks.example.com/signalwire"
         );
+        // A path alone is not a host: the example keeps it as a path.
+        for path in ["/signalwire", "signalwire", "//signalwire"] {
+            assert_eq!(
+                external_url_path(path).unwrap_err(),
+                format!(
+                    "--web.external-url {path:?}: expected an absolute http(s) URL, \
+                     e.g. https://hooks.example.com/signalwire"
+                )
+            );
+        }
+        assert!(external_url_path("localhost:9711/sw")
+            .unwrap_err()
+            .ends_with("e.g. https://localhost:9711/sw"));
         assert!(external_url_path("ftp://h/x").is_err());
         assert!(external_url_path("https://h/x?a=1")
             .unwrap_err()

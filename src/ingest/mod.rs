@@ -12,13 +12,14 @@
 mod buffer;
 mod call_log;
 mod rejection;
+mod verify;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::OriginalUri;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderName, Method};
+use axum::http::{header, HeaderMap, Method};
 use time::OffsetDateTime;
 
 use crate::call_state::CallState;
@@ -28,6 +29,8 @@ use crate::recorder::Recorder;
 use crate::signature::{SignedUrl, Verifier};
 use buffer::Buffer;
 pub use rejection::Rejection;
+pub use verify::verify_json_request;
+use verify::verify_signature;
 
 /// What accepting a callback needs, and where it goes.
 pub struct Ingest {
@@ -94,7 +97,7 @@ impl Ingest {
             }
             BodyKind::Form | BodyKind::Json => Buffer::copy_of(body),
         };
-        let params = self.verified_params(parts, kind, &mut bytes)?;
+        let params = self.verified_params(parts, kind, body, &mut bytes)?;
         let event = StatusEvent::parse(&params).map_err(Rejection::BadEvent)?;
         if !self.dedupe.first_delivery(&event.id) {
             return Ok(Outcome::Duplicate);
@@ -108,36 +111,38 @@ impl Ingest {
         Ok(Outcome::Accepted)
     }
 
-    /// The parameters of a callback whose signature holds.
+    /// The parameters of a callback whose signature holds. `body` is the
+    /// body as sent (the SHA-256 header signs it); `bytes` its copy.
     fn verified_params<'b>(
         &self,
         parts: &Parts,
         kind: BodyKind,
+        body: &[u8],
         bytes: &'b mut [u8],
     ) -> Result<Params<'b>, Rejection> {
-        let verify = |check: &dyn Fn(&Verifier, &str, &[u8]) -> bool| match &self.verifier {
-            None => Ok(()),
-            Some(v) => {
-                let url = self.signed_url.for_request(called(parts), &parts.headers);
-                check(v, &url, signature(&parts.headers)?)
-                    .then_some(())
-                    .ok_or(Rejection::InvalidSignature)
-            }
+        let verify = |raw: &[u8], sha1: &dyn Fn(&Verifier, &str, &[u8]) -> bool| {
+            let Some(v) = &self.verifier else {
+                return Ok(());
+            };
+            let url = self.signed_url.for_request(called(parts), &parts.headers);
+            verify_signature(v, &parts.headers, &url, raw, |sig| sha1(v, &url, sig))
         };
         match kind {
             BodyKind::Query => {
                 let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
                 // The query is part of the signed URL; there are no body params.
-                verify(&|v, url, sig| v.verify_form(url, &Params::default(), sig))?;
+                verify(b"", &|v, url, sig| {
+                    v.verify_form(url, &Params::default(), sig)
+                })?;
                 Ok(params)
             }
             BodyKind::Form => {
                 let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
-                verify(&|v, url, sig| v.verify_form(url, &params, sig))?;
+                verify(body, &|v, url, sig| v.verify_form(url, &params, sig))?;
                 Ok(params)
             }
             BodyKind::Json => {
-                verify(&|v, url, sig| v.verify_json(url, bytes, sig))?;
+                verify(body, &|v, url, sig| v.verify_json(url, body, sig))?;
                 Params::from_json(bytes).map_err(Rejection::Undecodable)
             }
         }
@@ -167,16 +172,4 @@ fn content_kind(headers: &HeaderMap) -> Result<BodyKind, Rejection> {
     } else {
         Err(Rejection::UnsupportedMediaType)
     }
-}
-
-/// Named once: a header looked up by `&str` is parsed and hashed each time.
-const SIGNALWIRE_SIGNATURE: HeaderName = HeaderName::from_static("x-signalwire-signature");
-const TWILIO_SIGNATURE: HeaderName = HeaderName::from_static("x-twilio-signature");
-
-fn signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
-    headers
-        .get(SIGNALWIRE_SIGNATURE)
-        .or_else(|| headers.get(TWILIO_SIGNATURE))
-        .map(|v| v.as_bytes())
-        .ok_or(Rejection::MissingSignature)
 }

@@ -1,6 +1,9 @@
 //! The part of the form scheme's signed text after the URL: every field's
 //! name and value, sorted by name and then value, a repeated pair once, as
-//! twilio-python's validator builds it.
+//! twilio-python's validator builds it. SignalWire's SDK sorts by name alone
+//! with a stable sort, so a repeated name keeps its values in submission
+//! order, every one: [`append_in_submission_order`]. Without a repeated name
+//! the two texts are the same, and only the first is built.
 //!
 //! Sorting ~60 names that share prefixes ("AudioIn…", "Call…") as byte
 //! strings each time costs ~19k instructions per callback more than this,
@@ -17,20 +20,35 @@ use std::ops::Range;
 use crate::domain::Params;
 
 /// Σ name + value over the sorted parameters, appended to `out`: one buffer,
-/// so the MAC gets one `update` instead of one per name and value.
-pub(super) fn append_signed_params(params: &Params<'_>, out: &mut Vec<u8>) {
+/// so the MAC gets one `update` instead of one per name and value. Returns
+/// whether a name repeats (and so the SDK's order may be another text).
+pub(super) fn append_signed_params(params: &Params<'_>, out: &mut Vec<u8>) -> bool {
     let start = out.len();
     // Room for every piece plus one short copy's overrun: the pieces are
     // ranges of the text, so its length bounds their sum.
     out.resize(start + params.bytes().len() + SHORT, 0);
-    let end = LAST_ORDER.with_borrow_mut(|orders| {
+    let (end, repeated) = LAST_ORDER.with_borrow_mut(|orders| {
         let order = &mut orders[params.len() % ORDER_SLOTS];
+        // The remembered order admits only strictly rising names.
         match in_last_order(params, order, out, start) {
-            Some(end) => end,
+            Some(end) => (end, false),
             None => sorted(params, order, out, start),
         }
     });
     out.truncate(end);
+    repeated
+}
+
+/// Σ name + value with the fields sorted by name alone, stably, every field
+/// kept: SignalWire's SDK's text. Rare (a repeated name), so plain.
+pub(super) fn append_in_submission_order(params: &Params<'_>, out: &mut Vec<u8>) {
+    let text = params.bytes();
+    let mut fields: Vec<_> = (0..params.len()).filter_map(|i| params.spans(i)).collect();
+    fields.sort_by(|(a, _), (b, _)| text[a.clone()].cmp(&text[b.clone()]));
+    for (name, value) in fields {
+        out.extend_from_slice(&text[name]);
+        out.extend_from_slice(&text[value]);
+    }
 }
 
 /// How many field layouts each worker thread remembers: slot `n % ORDER_SLOTS`
@@ -79,8 +97,9 @@ fn follows(text: &[u8], name: &Range<usize>, last: &Range<usize>) -> bool {
 
 /// Sorts the fields with text, copies them to `out` from `at`, and keeps
 /// the order for the next body with as many fields (which, with a pair
-/// repeated, is one field short and will not be tried).
-fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) -> usize {
+/// repeated, is one field short and will not be tried). Returns where the
+/// text ends and whether a name repeats.
+fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) -> (usize, bool) {
     let text = params.bytes();
     let mut keys: Vec<(u64, u32)> = (0..params.len())
         .filter_map(|i| {
@@ -90,6 +109,7 @@ fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) 
         .collect();
     keys.sort_unstable();
     order.clear();
+    let mut repeated = false;
     // Every key is of a field with text.
     let pair = |&(_, i): &(u64, u32)| {
         let (name, value) = params.spans(i as usize).unwrap_or_default();
@@ -101,6 +121,8 @@ fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) 
         run.sort_unstable_by(|a, b| pair(a).cmp(&pair(b)));
         let mut last = None;
         for key in run.iter() {
+            let (name, _) = pair(key);
+            repeated |= last.is_some_and(|(last_name, _)| last_name == name);
             if last != Some(pair(key)) {
                 order.push(key.1);
                 last = Some(pair(key));
@@ -113,7 +135,7 @@ fn sorted(params: &Params<'_>, order: &mut Vec<u32>, out: &mut [u8], at: usize) 
         end = put(out, end, text, name);
         end = put(out, end, text, value);
     }
-    end
+    (end, repeated)
 }
 
 /// The first eight bytes of the name `text[name]` as a big-endian integer,
@@ -249,7 +271,8 @@ mod tests {
         let params: Params = pairs.iter().copied().collect();
         let mut order = Vec::new();
         let mut out = vec![0; params.bytes().len() + SHORT];
-        let end = sorted(&params, &mut order, &mut out, 0);
+        let (end, repeated) = sorted(&params, &mut order, &mut out, 0);
+        assert!(!repeated);
         assert_eq!(order, [2, 1, 0]);
         assert_eq!(in_last_order(&params, &order, &mut out, 0), Some(end));
         assert_eq!(in_last_order(&params, &[2, 0, 1], &mut out, 0), None);

@@ -108,10 +108,16 @@ fn traffic_values_out_of_range_stop_demo_and_simulate_with_exit_2_and_the_range(
 #[test]
 fn bad_settings_are_refused_with_exit_2_and_a_line_that_says_what_to_do() {
     let key = "--signalwire.signing-key=k";
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &[key, "--web.external-url=hooks.example.com/signalwire"],
             "signalwire-exporter: --web.external-url \"hooks.example.com/signalwire\": \
+             expected an absolute http(s) URL, e.g. https://hooks.example.com/signalwire",
+        ),
+        // A path alone: the example must not make it a host (https://signalwire).
+        (
+            &[key, "--web.external-url=/signalwire"],
+            "signalwire-exporter: --web.external-url \"/signalwire\": \
              expected an absolute http(s) URL, e.g. https://hooks.example.com/signalwire",
         ),
         (
