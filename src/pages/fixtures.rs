@@ -34,6 +34,7 @@ pub fn call(sid: &str, status: CallStatus, issues: &[Issue]) -> FinishedCall {
             mos: Some(3.1),
             packet_loss_ratio: Some(0.083),
             jitter_max_variance: None,
+            silent: false,
         },
         post_dial_delay_seconds: None,
         answer_delay_seconds: None,

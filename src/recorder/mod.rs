@@ -134,6 +134,9 @@ impl Recorder {
         for issue in call.issues().labels() {
             m.issue(direction, issue);
         }
+        if call.is_silent() {
+            m.silent(direction);
+        }
         self.window.add(Instant::now(), |c| {
             c.ended += 1;
             c.with_media += u64::from(with_media);

@@ -54,6 +54,7 @@ fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> F
             mos,
             packet_loss_ratio: loss,
             jitter_max_variance: mos.map(|_| 412.5),
+            silent: false,
         },
         post_dial_delay_seconds: Some(3),
         answer_delay_seconds: mos.map(|_| 7),
