@@ -296,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn a_long_completed_call_with_a_tenth_of_its_packets_or_fewer_is_silent() {
+    fn a_long_completed_call_with_fewer_than_a_tenth_of_its_packets_is_silent() {
         // 60 s at 20 ms is 3000 packets expected; silent below 300.
         assert!(silent(Some(0.0), Some(60.0), None));
         assert!(silent(Some(299.0), Some(60.0), Some(0.020)));
