@@ -42,6 +42,8 @@ fn event<'a>(call_sid: &'a str, status: CallStatus, at: OffsetDateTime) -> CallE
             jitter_max_variance: Some(12.5),
             sip_result_code: Some(200),
             duration_seconds: Some(57.0),
+            average_ptime_seconds: Some(0.020),
+            completed: status == CallStatus::Completed,
         },
         numbers: Numbers::default(),
     }

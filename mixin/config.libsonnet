@@ -23,6 +23,7 @@
     lowMos: { mos: '3.5', ratio: '0.10', minCalls: 30, 'for': '5m', severity: 'critical' },
     highPacketLoss: { loss: '0.05', ratio: '0.10', minCalls: 30, 'for': '5m', severity: 'warning' },
     callFailureRate: { ratio: '0.10', minCalls: 50, 'for': '5m', severity: 'critical' },
+    silentCalls: { ratio: '0.05', minCalls: 30, 'for': '10m', severity: 'warning' },
     webhookRejections: { ratio: '0.05', minRequests: 10, 'for': '5m', severity: 'warning' },
     callbacksMissing: { ratio: '0.05', minCalls: 100, 'for': '15m', severity: 'warning' },
     exporterDown: { 'for': '5m', severity: 'critical' },

@@ -97,8 +97,15 @@ pub const WITH_MEDIA: Family = family(
     "Finished calls with AudioInMediaPacketCount > 0: the denominator of issue shares.",
 );
 
+pub const SILENT: Family = family(
+    "signalwire_calls_silent_total",
+    "Completed calls of at least --quality.silence-min-duration whose inbound packets \
+     are below --quality.silence-ratio of those expected: one-way audio. Not a quality \
+     issue; its denominator is signalwire_call_events_total{status=\"completed\"}.",
+);
+
 /// The families declared here, in the order above.
-pub const FAMILIES: [Family; 14] = [
+pub const FAMILIES: [Family; 15] = [
     EVENTS,
     SIP_RESPONSES,
     DELIVERY_DELAY,
@@ -113,6 +120,7 @@ pub const FAMILIES: [Family; 14] = [
     UNFINISHED,
     QUALITY_ISSUES,
     WITH_MEDIA,
+    SILENT,
 ];
 
 /// The families of the field table's rows, and the derived packet loss.

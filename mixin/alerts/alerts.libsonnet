@@ -9,6 +9,10 @@
 // - Packet loss above 5% in a call is Twilio's "high_packet_loss" tag.
 // - With a 30m window, a fifth of calls turning bad crosses 10% after ~15m,
 //   plus `for` and up to 1m evaluation: the alert fires after ~21m.
+// - Silent calls: a healthy project has next to no completed call without
+//   inbound audio; 5% of completed calls is a pattern (a NAT, firewall or
+//   codec change), not one caller on mute. `for: 10m` because a silent call
+//   is counted only when it ends, and a warning because the calls connect.
 // - Failure rate needs more volume than quality because its healthy
 //   baseline (a few %) is closer to the threshold.
 // - Webhook rejections: a wrong signing key rejects ~100% of callbacks; a
@@ -87,6 +91,17 @@ local u = import '../lib/util.libsonnet';
                 '{{ $value | humanizePercentage }} of the %s calls that ended in the last 30m were failed, busy or no-answer (threshold %s, minimum %d calls).'
                 % [volume('signalwire:call_terminal_events:increase30m'), pct(m.ratio), m.minCalls],
                 'Check the "Call events per minute" and "SIP response codes" panels of the SignalWire dashboard for the dominant status, direction and SIP code (4xx: numbers/permissions/balance, 5xx: carrier or SIP endpoint), then the SignalWire Space\'s call logs and status page.'),
+          local m = c.silentCalls;
+          alert('SignalWireSilentCalls',
+                |||
+                  signalwire:calls_silent_ratio:rate30m > %s
+                  and signalwire:call_completed_events:increase30m >= %d
+                ||| % [m.ratio, m.minCalls],
+                m,
+                '{{ $value | humanizePercentage }} of completed SignalWire calls had no inbound audio',
+                '{{ $value | humanizePercentage }} of the %s calls completed in the last 30m were silent: connected, long enough, and with almost no inbound audio packets (threshold %s, minimum %d calls). One-way audio: callers hear nothing, or are not heard.'
+                % [volume('signalwire:call_completed_events:increase30m'), pct(m.ratio), m.minCalls],
+                "Open the exporter's /calls?issue=silence (served where /metrics is, behind the same authentication) and look for what the silent calls share: one direction, one carrier or SIP endpoint, one site. Then check NAT and firewalls on the RTP path (UDP media ports open both ways, SIP ALG off, the right public address in SDP), and SRTP or codec mismatches between the endpoints and SignalWire."),
         ],
       },
       {

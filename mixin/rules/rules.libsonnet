@@ -105,6 +105,23 @@ local u = import '../lib/util.libsonnet';
           r('direction:signalwire_call_completed_events:increase30m',
             'sum by (job, direction) (increase(%s[30m]))'
             % s('signalwire_call_events_total', 'status="completed"')),
+          // --- Silent calls (one-way audio) ---
+          // signalwire_calls_silent_total counts completed calls with next
+          // to no inbound audio (the exporter's --quality.silence-* flags);
+          // its denominator is the completed calls, with media or not.
+          // The calls behind a share: /calls?issue=silence.
+          r('direction:signalwire_calls_silent:increase30m',
+            'sum by (job, direction) (increase(%s[30m]))' % s('signalwire_calls_silent_total')),
+          // Share of completed calls that were silent, by direction.
+          r('direction:signalwire_calls_silent:ratio30m',
+            'direction:signalwire_calls_silent:increase30m / direction:signalwire_call_completed_events:increase30m'),
+          r('signalwire:calls_silent:increase30m',
+            'sum by (job) (direction:signalwire_calls_silent:increase30m)'),
+          r('signalwire:call_completed_events:increase30m',
+            'sum by (job) (direction:signalwire_call_completed_events:increase30m)'),
+          r('signalwire:calls_silent_ratio:rate30m',
+            'signalwire:calls_silent:increase30m / signalwire:call_completed_events:increase30m'),
+
           r('direction:signalwire_call_answer_seizure_ratio:rate30m',
             'direction:signalwire_call_completed_events:increase30m / direction:signalwire_call_terminal_events:increase30m'),
           r('signalwire:call_answer_seizure_ratio:rate30m', |||

@@ -1,7 +1,7 @@
 //! A parsed status callback as the call table reads it.
 
 use super::{CallEvent, Numbers, Quality};
-use crate::domain::{Numeric, Params, Reading, SipCode, StatusEvent};
+use crate::domain::{CallStatus, Numeric, Params, Reading, SipCode, StatusEvent};
 
 impl<'a> CallEvent<'a> {
     /// `event` for the table; `numbers` are read from `params` only when
@@ -32,6 +32,8 @@ impl<'a> CallEvent<'a> {
                     _ => None,
                 },
                 duration_seconds: valid(Numeric::CallDuration),
+                average_ptime_seconds: valid(Numeric::AudioInAveragePtime),
+                completed: event.status == CallStatus::Completed,
             },
             numbers: if include_numbers {
                 Numbers::from_params(params)
@@ -45,7 +47,7 @@ impl<'a> CallEvent<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CallStatus, Direction};
+    use crate::domain::Direction;
 
     fn parse(pairs: &[(&'static str, &'static str)]) -> (StatusEvent, Params<'static>) {
         let params: Params<'static> = pairs.iter().copied().collect();
@@ -81,6 +83,8 @@ mod tests {
             jitter_max_variance: Some(1200.0),
             sip_result_code: Some(200),
             duration_seconds: Some(57.0),
+            average_ptime_seconds: None,
+            completed: true,
         };
         assert_eq!(call.quality, want);
         assert_eq!(call.numbers, Numbers::default());

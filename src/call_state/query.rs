@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::domain::{CallStatus, Direction, FinishedCall, Issue};
+use crate::domain::{CallStatus, Direction, FinishedCall, Issue, SILENCE};
 
 /// Statuses a listed call can have: the terminal ones.
 const STATUSES: [CallStatus; 5] = [
@@ -17,6 +17,9 @@ const STATUSES: [CallStatus; 5] = [
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallsQuery {
     pub issue: Option<Issue>,
+    /// `issue=silence`: silence is no [`Issue`] (it has no series among
+    /// theirs), so it has its own slot, exclusive of `issue`.
+    pub silence: bool,
     pub direction: Option<Direction>,
     pub status: Option<CallStatus>,
     pub limit: Option<usize>,
@@ -69,10 +72,7 @@ impl CallsQuery {
         let mut q = CallsQuery::default();
         for (name, value) in &pairs {
             match name.as_str() {
-                "issue" => {
-                    let issue = one_of("issue", value, Issue::ALL, Issue::as_str)?;
-                    set_once(&mut q.issue, name, issue)?;
-                }
+                "issue" => q.set_issue(value)?,
                 "direction" => {
                     let d = one_of("direction", value, Direction::ALL, Direction::as_str)?;
                     set_once(&mut q.direction, name, d)?;
@@ -88,8 +88,35 @@ impl CallsQuery {
         Ok(q)
     }
 
+    /// `issue=`: a quality issue, `silence`, or `any` (which takes silence
+    /// in too).
+    fn set_issue(&mut self, value: &str) -> Result<(), QueryError> {
+        if self.issue.is_some() || self.silence {
+            return Err(QueryError("issue= is given more than once".into()));
+        }
+        if value == SILENCE {
+            self.silence = true;
+            return Ok(());
+        }
+        let choices = Issue::named().map(Issue::as_str).chain([SILENCE, "any"]);
+        self.issue = Some(Issue::parse(value).ok_or_else(|| {
+            let names: Vec<_> = choices.collect();
+            QueryError(format!(
+                "issue={value:?} is not one of {}",
+                names.join(", ")
+            ))
+        })?);
+        Ok(())
+    }
+
     pub fn matches(&self, call: &FinishedCall) -> bool {
-        self.issue.is_none_or(|i| call.issues().contains(i))
+        let issue = match self.issue {
+            Some(Issue::Any) => call.issues().contains(Issue::Any) || call.is_silent(),
+            Some(i) => call.issues().contains(i),
+            None => true,
+        };
+        issue
+            && (!self.silence || call.is_silent())
             && self.direction.is_none_or(|d| call.direction == d)
             && self.status.is_none_or(|s| call.status == s)
     }
@@ -133,24 +160,24 @@ mod tests {
                 direction: Some(Direction::OutboundApi),
                 status: Some(CallStatus::NoAnswer),
                 limit: Some(20),
+                silence: false,
             }
         );
         let q = CallsQuery::parse(Some("issue=high_packet_loss&direction=other&limit=0"));
         assert_eq!(q.unwrap().issue, Some(Issue::HighPacketLoss));
+        let q = CallsQuery::parse(Some("issue=silence")).unwrap();
+        assert_eq!((q.issue, q.silence), (None, true));
         let q = CallsQuery::parse(Some("status=%63ompleted")).unwrap();
         assert_eq!(q.status, Some(CallStatus::Completed));
     }
 
     #[test]
     fn unknown_values_are_refused_with_the_choices() {
-        let issues: Vec<&str> = Issue::ALL.iter().map(|i| i.as_str()).collect();
+        let issues = "low_mos, high_packet_loss, high_jitter, silence, any";
         assert_eq!(
             err("issue=low-mos"),
-            format!("issue=\"low-mos\" is not one of {}", issues.join(", "))
+            format!("issue=\"low-mos\" is not one of {}", issues)
         );
-        assert!(issues
-            .join(", ")
-            .starts_with("low_mos, high_packet_loss, high_jitter"));
         assert_eq!(
             err("direction=Inbound"),
             "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, other"
@@ -161,7 +188,7 @@ mod tests {
         );
         assert_eq!(
             err("issue="),
-            format!("issue=\"\" is not one of {}", issues.join(", "))
+            format!("issue=\"\" is not one of {}", issues)
         );
     }
 
@@ -194,6 +221,14 @@ mod tests {
     fn a_filter_given_twice_is_refused() {
         assert_eq!(err("limit=1&limit=2"), "limit= is given more than once");
         assert_eq!(err("issue=any&issue=any"), "issue= is given more than once");
+        assert_eq!(
+            err("issue=silence&issue=any"),
+            "issue= is given more than once"
+        );
+        assert_eq!(
+            err("issue=any&issue=silence"),
+            "issue= is given more than once"
+        );
     }
 
     #[test]

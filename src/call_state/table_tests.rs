@@ -62,6 +62,8 @@ fn good() -> Quality {
         jitter_max_variance: Some(12.5),
         sip_result_code: Some(200),
         duration_seconds: Some(57.0),
+        average_ptime_seconds: Some(0.020),
+        completed: true,
     }
 }
 

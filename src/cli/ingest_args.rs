@@ -129,6 +129,26 @@ pub struct QualityArgs {
         value_name = "MS2"
     )]
     pub quality_high_jitter_variance: f64,
+
+    /// A completed call at least this long is judged for silence (one-way
+    /// audio).
+    #[arg(
+        long = "quality.silence-min-duration",
+        env = "SIGNALWIRE_EXPORTER_QUALITY_SILENCE_MIN_DURATION",
+        default_value_t = Thresholds::default().silence_min_duration.into(),
+        value_name = "DURATION"
+    )]
+    pub quality_silence_min_duration: humantime::Duration,
+
+    /// Such a call is silent when its inbound packets are below this share
+    /// of CallDuration / ptime (0 to 1).
+    #[arg(
+        long = "quality.silence-ratio",
+        env = "SIGNALWIRE_EXPORTER_QUALITY_SILENCE_RATIO",
+        default_value_t = Thresholds::default().silence_ratio,
+        value_name = "RATIO"
+    )]
+    pub quality_silence_ratio: f64,
 }
 
 impl QualityArgs {
@@ -154,12 +174,20 @@ impl QualityArgs {
                 "--quality.high-jitter-variance must be 0 or more (ms²), not {jitter}"
             ));
         }
+        let silence_ratio = in_range(
+            self.quality_silence_ratio,
+            0.0,
+            1.0,
+            "--quality.silence-ratio",
+        )?;
         // A threshold without a flag keeps its default.
         #[allow(clippy::needless_update)]
         Ok(Thresholds {
             low_mos,
             high_packet_loss,
             high_jitter_variance: jitter,
+            silence_min_duration: self.quality_silence_min_duration.into(),
+            silence_ratio,
             ..Thresholds::default()
         })
     }

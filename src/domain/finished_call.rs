@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::labels::{CallStatus, Direction};
 use super::params::{Params, Value};
-use super::quality::{Audio, Issues};
+use super::quality::{Audio, Issue, Issues};
 
 /// A call that ended, once per call.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,15 +83,16 @@ impl FinishedCall {
         self.audio.issues
     }
 
-    /// A completed call without (nearly) any inbound audio.
+    /// Completed with next to no inbound audio (`Thresholds::assess`).
     pub fn is_silent(&self) -> bool {
         self.audio.silent
     }
 
-    /// Whether the call belongs on `/calls`: a quality issue, or an end as
-    /// `failed`, `busy` or `no-answer`.
+    /// Whether the call belongs on `/calls`: a quality issue, silence, or
+    /// an end as `failed`, `busy` or `no-answer`.
     pub fn is_worth_listing(&self) -> bool {
         !self.issues().is_empty()
+            || self.is_silent()
             || matches!(
                 self.status,
                 CallStatus::Failed | CallStatus::Busy | CallStatus::NoAnswer
@@ -114,11 +115,23 @@ impl Serialize for Number {
     }
 }
 
-struct IssueNames(Issues);
+/// What `/calls` and the log line list for a call: its quality issues, then
+/// `silence`.
+pub const SILENCE: &str = "silence";
 
-impl Serialize for IssueNames {
+impl FinishedCall {
+    /// The `issues` of its `/calls` entry, in order.
+    pub fn issue_names(&self) -> impl Iterator<Item = &'static str> {
+        let silence = self.is_silent().then_some(SILENCE);
+        self.issues().named().map(Issue::as_str).chain(silence)
+    }
+}
+
+struct IssueNames<'a>(&'a FinishedCall);
+
+impl Serialize for IssueNames<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.named().map(|i| i.as_str()))
+        s.collect_seq(self.0.issue_names())
     }
 }
 
@@ -140,7 +153,7 @@ impl Serialize for FinishedCall {
         )?;
         m.serialize_entry("post_dial_delay_seconds", &self.post_dial_delay_seconds)?;
         m.serialize_entry("answer_delay_seconds", &self.answer_delay_seconds)?;
-        m.serialize_entry("issues", &IssueNames(self.audio.issues))?;
+        m.serialize_entry("issues", &IssueNames(self))?;
         if let Some(n) = &self.numbers {
             m.serialize_entry("from", &n.from)?;
             m.serialize_entry("to", &n.to)?;

@@ -14,7 +14,7 @@ pub use event::{EventError, EventId, StatusEvent};
 pub use fields::{
     Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,
 };
-pub use finished_call::{FinishedCall, Numbers, RecordedNumbers};
+pub use finished_call::{FinishedCall, Numbers, RecordedNumbers, SILENCE};
 pub use labels::{CallStatus, Direction, Outcome, SipCode};
 pub use params::{DecodeError, Params, Value};
 pub use quality::{Audio, Issue, Issues, Quality, Thresholds};

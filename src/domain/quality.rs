@@ -1,4 +1,8 @@
-//! Quality issues of a terminal call, after Twilio Voice Insights' call tags.
+//! Quality issues of a terminal call, after Twilio Voice Insights' call tags,
+//! and silence (one-way audio), which is judged apart: it concerns calls
+//! without media too.
+
+use std::time::Duration;
 
 closed_set!(
     /// The `issue` label values: the quality issues (Twilio Voice Insights'
@@ -101,6 +105,10 @@ pub struct Quality {
     pub sip_result_code: Option<u16>,
     /// CallDuration.
     pub duration_seconds: Option<f64>,
+    /// AudioInAveragePtime, in seconds; `None` without media.
+    pub average_ptime_seconds: Option<f64>,
+    /// The terminal status is `completed`: only such a call can be silent.
+    pub completed: bool,
 }
 
 /// `--quality.*` thresholds.
@@ -112,7 +120,15 @@ pub struct Thresholds {
     pub high_packet_loss: f64,
     /// `high_jitter` when AudioInJitterMaxVariance (ms²) > this.
     pub high_jitter_variance: f64,
+    /// Silence is judged on completed calls at least this long.
+    pub silence_min_duration: Duration,
+    /// Silent when inbound packets < this × the packets expected.
+    pub silence_ratio: f64,
 }
+
+/// The ptime assumed when AudioInAveragePtime is absent, invalid or not
+/// above 0: 20 ms, the usual for G.711 and Opus.
+const DEFAULT_PTIME_SECONDS: f64 = 0.020;
 
 impl Default for Thresholds {
     fn default() -> Self {
@@ -121,6 +137,8 @@ impl Default for Thresholds {
             high_packet_loss: 0.05,
             // A 30 ms deviation, squared.
             high_jitter_variance: 900.0,
+            silence_min_duration: Duration::from_secs(5),
+            silence_ratio: 0.1,
         }
     }
 }
@@ -136,7 +154,8 @@ pub struct Audio {
     pub mos: Option<f64>,
     pub packet_loss_ratio: Option<f64>,
     pub jitter_max_variance: Option<f64>,
-    /// A completed call that carried (nearly) no inbound audio.
+    /// Completed, long enough, and far fewer inbound packets than its
+    /// duration implies: one-way audio. Not an [`Issue`].
     pub silent: bool,
 }
 
@@ -154,8 +173,12 @@ impl Thresholds {
     }
 
     pub fn assess(&self, q: &Quality) -> Audio {
+        let silent = self.is_silent(q);
         let Some(media) = q.media_packets.filter(|m| *m > 0.0) else {
-            return Audio::default();
+            return Audio {
+                silent,
+                ..Audio::default()
+            };
         };
         let loss = q.skipped_packets.map(|s| s / (media + s));
         let jitter = q.jitter_max_variance;
@@ -175,9 +198,23 @@ impl Thresholds {
             mos: q.mos,
             packet_loss_ratio: loss,
             jitter_max_variance: jitter,
-            // The rule comes with the silence branch.
-            silent: false,
+            silent,
         }
+    }
+
+    /// Silence needs a valid duration and packet count; 0 packets on a long
+    /// completed call is the one-way-audio case itself.
+    fn is_silent(&self, q: &Quality) -> bool {
+        let (Some(duration), Some(media)) = (q.duration_seconds, q.media_packets) else {
+            return false;
+        };
+        let ptime = q
+            .average_ptime_seconds
+            .filter(|p| *p > 0.0)
+            .unwrap_or(DEFAULT_PTIME_SECONDS);
+        q.completed
+            && duration >= self.silence_min_duration.as_secs_f64()
+            && media < self.silence_ratio * duration / ptime
     }
 }
 
@@ -245,6 +282,56 @@ mod tests {
             a.issues.named().collect::<Vec<_>>(),
             [Issue::HighPacketLoss]
         );
+    }
+
+    fn silent(media: Option<f64>, duration: Option<f64>, ptime: Option<f64>) -> bool {
+        let q = Quality {
+            media_packets: media,
+            duration_seconds: duration,
+            average_ptime_seconds: ptime,
+            completed: true,
+            ..Quality::default()
+        };
+        Thresholds::default().assess(&q).silent
+    }
+
+    #[test]
+    fn a_long_completed_call_with_fewer_than_a_tenth_of_its_packets_is_silent() {
+        // 60 s at 20 ms is 3000 packets expected; silent below 300.
+        assert!(silent(Some(0.0), Some(60.0), None));
+        assert!(silent(Some(299.0), Some(60.0), Some(0.020)));
+        assert!(!silent(Some(300.0), Some(60.0), Some(0.020)));
+        // At 60 ms, 1000 expected.
+        assert!(silent(Some(99.0), Some(60.0), Some(0.060)));
+        assert!(!silent(Some(100.0), Some(60.0), Some(0.060)));
+    }
+
+    #[test]
+    fn silence_needs_the_minimum_duration_a_packet_count_and_a_completed_call() {
+        assert!(silent(Some(0.0), Some(5.0), None));
+        assert!(!silent(Some(0.0), Some(4.9), None));
+        assert!(!silent(None, Some(60.0), None));
+        assert!(!silent(Some(0.0), None, None));
+        let failed = Quality {
+            media_packets: Some(0.0),
+            duration_seconds: Some(60.0),
+            ..Quality::default()
+        };
+        assert!(!Thresholds::default().assess(&failed).silent);
+    }
+
+    #[test]
+    fn a_ptime_of_zero_falls_back_to_20_ms_and_silence_is_no_issue() {
+        assert!(silent(Some(299.0), Some(60.0), Some(0.0)));
+        assert!(!silent(Some(300.0), Some(60.0), Some(0.0)));
+        let q = Quality {
+            media_packets: Some(10.0),
+            duration_seconds: Some(60.0),
+            completed: true,
+            ..Quality::default()
+        };
+        let a = Thresholds::default().assess(&q);
+        assert!(a.silent && a.with_media && a.issues.is_empty());
     }
 
     #[test]

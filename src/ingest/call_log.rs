@@ -8,7 +8,7 @@ use crate::domain::{FinishedCall, RecordedNumbers};
 
 pub(super) fn log(call: &FinishedCall) {
     let received_at = call.received_at.format(&Rfc3339).unwrap_or_default();
-    let issues: Vec<&str> = call.issues().named().map(|i| i.as_str()).collect();
+    let issues: Vec<&str> = call.issue_names().collect();
     let numbers = call.numbers.as_deref();
     let number = |f: fn(&RecordedNumbers) -> &Option<String>| numbers.and_then(|n| f(n).as_deref());
     let audio = &call.audio;

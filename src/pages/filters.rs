@@ -82,6 +82,7 @@ mod tests {
             direction: Some(Direction::OutboundApi),
             status: Some(CallStatus::NoAnswer),
             limit: Some(5),
+            silence: false,
         };
         assert_eq!(
             calls_url("/c", &q),

@@ -145,6 +145,9 @@ impl Recorder {
         for issue in call.issues().labels() {
             m.issue(direction, issue);
         }
+        if call.is_silent() {
+            m.silent(direction);
+        }
         self.window.call((self.clock)(), call);
     }
 

@@ -1,5 +1,5 @@
 //! The per-call series the recorder feeds: call-setup delays, quality
-//! issues and calls with media (active and unfinished calls are the call
+//! issues, calls with media and silent calls (active and unfinished calls are the call
 //! state's). Every series has a slot per closed label value, resolved once.
 
 use std::sync::OnceLock;
@@ -18,6 +18,7 @@ struct DirectionSeries {
     /// Index: `Issue::index()`.
     issues: [Counter; Issue::COUNT],
     with_media: Counter,
+    silent: Counter,
 }
 
 pub(super) struct CallMetrics {
@@ -25,6 +26,7 @@ pub(super) struct CallMetrics {
     answer_delay: HistogramVec,
     issues: CounterVec,
     with_media: CounterVec,
+    silent: CounterVec,
     /// Index: `Direction::index()`.
     by_direction: [OnceLock<DirectionSeries>; Direction::COUNT],
 }
@@ -42,6 +44,7 @@ impl CallMetrics {
             answer_delay: histogram_vec(r, catalogue::ANSWER_DELAY, ANSWER_DELAY_BUCKETS),
             issues: counter_vec(r, catalogue::QUALITY_ISSUES, &["direction", "issue"]),
             with_media: counter_vec(r, catalogue::WITH_MEDIA, &["direction"]),
+            silent: counter_vec(r, catalogue::SILENT, &["direction"]),
             by_direction: std::array::from_fn(|_| OnceLock::new()),
         };
         for direction in Direction::known() {
@@ -61,6 +64,7 @@ impl CallMetrics {
                     self.issues.with_label_values(&[d, issue])
                 }),
                 with_media: self.with_media.with_label_values(&[d]),
+                silent: self.silent.with_label_values(&[d]),
             }
         })
     }
@@ -79,5 +83,9 @@ impl CallMetrics {
 
     pub(super) fn with_media(&self, direction: Direction) {
         self.of(direction).with_media.inc();
+    }
+
+    pub(super) fn silent(&self, direction: Direction) {
+        self.of(direction).silent.inc();
     }
 }

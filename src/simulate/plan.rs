@@ -23,7 +23,8 @@ pub enum Profile {
     #[default]
     Good,
     /// ~80% answered; ~25% of answered calls with 5-20% loss, MOS < 3.5 and
-    /// most with high jitter; slow to ring and to answer, with long tails.
+    /// most with high jitter, ~8% silent (one-way audio); slow to ring and
+    /// to answer, with long tails.
     Degraded,
     /// Most calls fail with SIP 503 before ringing; the few answered ones
     /// sound poor.
@@ -80,16 +81,19 @@ impl Profile {
                 (Quality::Clean, 900),
                 (Quality::Fair, 90),
                 (Quality::Poor, 10),
+                (Quality::Silent, 0),
             ],
             Profile::Degraded => &[
-                (Quality::Clean, 400),
+                (Quality::Clean, 320),
                 (Quality::Fair, 350),
                 (Quality::Poor, 250),
+                (Quality::Silent, 80),
             ],
             Profile::Outage => &[
                 (Quality::Clean, 0),
                 (Quality::Fair, 300),
                 (Quality::Poor, 700),
+                (Quality::Silent, 0),
             ],
         }
     }
@@ -110,6 +114,9 @@ pub enum Quality {
     Fair,
     /// Loss 5-20% in bursts: MOS about 2 to 3.4.
     Poor,
+    /// One-way audio: at least 10 s, and at most 2% of the inbound packets
+    /// its duration implies, none in half of them.
+    Silent,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +183,8 @@ pub struct TerminalStats {
     pub jitter_max_variance: f64,
     /// CallDuration in seconds; 0 for calls that were never answered.
     pub duration: u32,
+    /// AudioInAveragePtime as sent (two decimals), in ms; 0 without media.
+    pub average_ptime: f64,
 }
 
 /// One simulated call and the callbacks SignalWire would send for it.
@@ -338,6 +347,7 @@ impl Generator {
                 mos: audio.mos,
                 jitter_max_variance: audio.jitter_max,
                 duration: audio.duration,
+                average_ptime: audio.ptime,
             },
             events,
             timeline,
@@ -482,6 +492,8 @@ fn loss(rng: &mut SmallRng, quality: Quality) -> (f64, f64) {
             (loss, loss * rng.gen_range(1.5..4.0))
         }
         Quality::Poor => (rng.gen_range(0.05..0.20), rng.gen_range(0.35..0.65)),
+        // The few packets that arrive arrive whole.
+        Quality::Silent => (0.0, 0.0),
     }
 }
 
@@ -489,7 +501,7 @@ fn loss(rng: &mut SmallRng, quality: Quality) -> (f64, f64) {
 /// flushed packets, worse as quality drops.
 fn buffer(rng: &mut SmallRng, quality: Quality, media: u64) -> (f64, f64, u64, f64, u64) {
     match quality {
-        Quality::Clean => (
+        Quality::Clean | Quality::Silent => (
             rng.gen_range(0.0..0.5),
             rng.gen_range(0.5..20.0),
             rng.gen_range(1..4),
@@ -564,14 +576,25 @@ impl Audio {
 
     fn answered(rng: &mut SmallRng, quality: Quality) -> Self {
         // Log-normal durations: median ~75 s, a long tail to an hour.
+        let shortest = if quality == Quality::Silent {
+            10.0
+        } else {
+            3.0
+        };
         let duration = (75.0 * (0.9 * normal(rng)).exp())
-            .clamp(3.0, 3600.0)
+            .clamp(shortest, 3600.0)
             .round() as u32;
         // 20 ms packets: 50 a second, less a little setup time.
         let expected = u64::from(duration) * 50 - rng.gen_range(0..25);
+        if quality == Quality::Silent && rng.gen_bool(0.5) {
+            return Audio::one_way(duration);
+        }
         let (loss, flaw_ratio) = loss(rng, quality);
         let skipped = (expected as f64 * loss).round() as u64;
-        let media = expected - skipped;
+        let media = match quality {
+            Quality::Silent => (expected as f64 * rng.gen_range(0.0..0.02)).floor() as u64,
+            _ => expected - skipped,
+        };
         let flaws = (media as f64 * flaw_ratio).round().min(media as f64);
         let r = if media == 0 {
             100.0
@@ -609,6 +632,16 @@ impl Audio {
             out_media,
             out_dtmf,
             recording,
+        }
+    }
+
+    /// A call that connected and received no inbound audio at all: its MOS
+    /// and jitter are the placeholders of a call without media.
+    fn one_way(duration: u32) -> Self {
+        Audio {
+            duration,
+            out_media: u64::from(duration) * 50,
+            ..Audio::unanswered()
         }
     }
 
@@ -731,7 +764,12 @@ mod tests {
             for (i, e) in call.events.iter().enumerate() {
                 assert_eq!(e.sequence as usize, i);
             }
-            if t.status == CallStatus::Completed {
+            if call.quality == Some(Quality::Silent) {
+                assert!(t.duration >= 10, "{t:?}");
+                // 2% of 50 packets a second is one a second.
+                assert!(t.media_packets <= u64::from(t.duration), "{t:?}");
+                assert_eq!(t.skipped_packets, 0);
+            } else if t.status == CallStatus::Completed {
                 assert_eq!(t.sip_code, 200);
                 assert!(t.media_packets > 0);
                 let expected = u64::from(t.duration) * 50;

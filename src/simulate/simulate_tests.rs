@@ -274,6 +274,7 @@ struct Shown {
     answer: BTreeMap<String, Vec<u64>>,
     quality_issues: BTreeMap<String, u64>,
     with_media: BTreeMap<String, u64>,
+    silent: BTreeMap<String, u64>,
     active: BTreeMap<String, u64>,
     unfinished: BTreeMap<String, u64>,
 }
@@ -312,6 +313,9 @@ fn shown(calls: &[PlannedCall]) -> Shown {
                     .quality_issues
                     .entry(format!("{issue}/{direction}"))
                     .or_default() += 1;
+            }
+            if terminal.is_silent() {
+                *shown.silent.entry(direction.clone()).or_default() += 1;
             }
             if terminal.audio.with_media {
                 *shown.with_media.entry(direction).or_default() += 1;
@@ -372,6 +376,7 @@ fn predictions_equal_what_the_call_table_computes_from_the_same_deliveries() {
         assert_eq!(summary.answer_delay, answer, "{profile}: {json}");
         assert_eq!(summary.quality_issues, shown.quality_issues, "{profile}");
         assert_eq!(summary.calls_with_media, shown.with_media, "{profile}");
+        assert_eq!(summary.silent_calls, shown.silent, "{profile}");
         assert_eq!(summary.active_at_end, shown.active, "{profile}");
         assert_eq!(summary.unfinished, shown.unfinished, "{profile}");
         // Not a comparison of empty maps: every kind of value is there.
@@ -400,6 +405,25 @@ fn the_degraded_profile_shows_every_quality_issue_and_many_calls_with_one() {
     }
     let any = by_issue("any") as f64 / with_media as f64;
     assert!((0.2..0.35).contains(&any), "{any}");
+}
+
+#[test]
+fn the_degraded_profile_has_about_8_percent_silent_calls_and_the_others_none() {
+    let silent_share = |profile| {
+        let summary = predicted(&plan(profile, 4000, 5));
+        let silent: u64 = summary.silent_calls.values().sum();
+        let completed: u64 = summary
+            .terminal
+            .iter()
+            .filter(|(k, _)| k.starts_with("completed/"))
+            .map(|(_, n)| n)
+            .sum();
+        silent as f64 / completed as f64
+    };
+    let degraded = silent_share(Profile::Degraded);
+    assert!((0.065..0.095).contains(&degraded), "{degraded}");
+    assert_eq!(silent_share(Profile::Good), 0.0);
+    assert_eq!(silent_share(Profile::Outage), 0.0);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::plan::PlannedCall;
+use super::plan::{PlannedCall, TerminalStats};
 use crate::catalogue::{ANSWER_DELAY_BUCKETS, POST_DIAL_DELAY_BUCKETS};
 use crate::domain::CallStatus;
 use crate::domain::{Quality, Thresholds};
@@ -52,6 +52,8 @@ pub struct Summary {
     pub quality_issues: BTreeMap<String, u64>,
     /// `signalwire_calls_with_media_total` by direction.
     pub calls_with_media: BTreeMap<String, u64>,
+    /// `signalwire_calls_silent_total` by direction.
+    pub silent_calls: BTreeMap<String, u64>,
     /// Calls the exporter holds in progress whose terminal event was lost
     /// (never sent, or refused): `signalwire_calls_unfinished_total`
     /// `{reason="max_age"}` by direction once `--calls.max-age` has passed.
@@ -171,6 +173,23 @@ impl CallState {
     }
 }
 
+/// What the exporter reads of a terminal event as the plan sends it: the
+/// media statistics only with media, CallDuration only when answered.
+fn read(t: &TerminalStats) -> Quality {
+    let media = t.media_packets > 0;
+    let answered = media || t.duration > 0;
+    Quality {
+        mos: media.then_some(t.mos),
+        media_packets: Some(t.media_packets as f64),
+        skipped_packets: Some(t.skipped_packets as f64),
+        jitter_max_variance: media.then_some(t.jitter_max_variance),
+        duration_seconds: answered.then_some(f64::from(t.duration)),
+        average_ptime_seconds: media.then_some(t.average_ptime / 1000.0),
+        completed: t.status == CallStatus::Completed,
+        ..Quality::default()
+    }
+}
+
 fn add(map: &mut BTreeMap<String, u64>, key: impl Into<String>, n: u64) {
     *map.entry(key.into()).or_default() += n;
 }
@@ -267,21 +286,17 @@ impl Summary {
                 *n = n.saturating_sub(1);
             }
         }
-        let t = &call.terminal;
-        if t.media_packets == 0 {
+        // The exporter's own rules, on what the plan sends: the prediction
+        // is of what it counts, not a second copy of the thresholds.
+        let audio = Thresholds::default().assess(&read(&call.terminal));
+        if audio.silent {
+            add(&mut self.silent_calls, direction, 1);
+        }
+        if !audio.with_media {
             return;
         }
         add(&mut self.calls_with_media, direction, 1);
-        // The exporter's own rules, on what the plan sends: the prediction
-        // is of what it counts, not a second copy of the thresholds.
-        let quality = Quality {
-            mos: Some(t.mos),
-            media_packets: Some(t.media_packets as f64),
-            skipped_packets: Some(t.skipped_packets as f64),
-            jitter_max_variance: Some(t.jitter_max_variance),
-            ..Quality::default()
-        };
-        for issue in Thresholds::default().assess(&quality).issues.labels() {
+        for issue in audio.issues.labels() {
             add(&mut self.quality_issues, format!("{issue}/{direction}"), 1);
         }
     }

@@ -363,7 +363,7 @@ async fn a_bad_filter_or_limit_gets_400_with_a_one_line_reason() {
     let cases = [
         (
             "issue=loud",
-            "issue=\"loud\" is not one of low_mos, high_packet_loss, high_jitter, any\n",
+            "issue=\"loud\" is not one of low_mos, high_packet_loss, high_jitter, silence, any\n",
         ),
         (
             "status=ringing",

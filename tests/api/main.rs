@@ -25,6 +25,7 @@ mod prometheus_e2e;
 mod properties;
 mod recording;
 mod signatures;
+mod silence;
 mod simulate;
 mod status_page;
 mod status_page_browser;

@@ -1,8 +1,8 @@
 //! End to end against a real Prometheus: the exporter binary on loopback,
 //! Prometheus scraping it with the shipped rules, the simulator driving
 //! traffic. Then, through Prometheus' HTTP API: every rule evaluates, every
-//! recording rule and dashboard expression returns data, the low-MOS alert
-//! goes pending on degraded traffic, the scraped series (per-call ones
+//! recording rule and dashboard expression returns data, the low-MOS and
+//! silent-calls alerts go pending on degraded traffic, the scraped series (per-call ones
 //! included) equal what the simulator reports sending, and `promtool check
 //! metrics` has no complaint.
 //!
@@ -333,6 +333,18 @@ async fn scraped_call_series_equal_the_summary(api: &Api, job: &str, summary: &S
         &media,
         &summary.counts("calls_with_media"),
     );
+    let silent = api
+        .by_labels(
+            &format!("signalwire_calls_silent_total{{job=\"{job}\"}}"),
+            &["direction"],
+        )
+        .await;
+    same(
+        job,
+        "silent calls",
+        &silent,
+        &summary.counts("silent_calls"),
+    );
 }
 
 /// The normal run: calls in progress as predicted, none unfinished.
@@ -483,6 +495,47 @@ async fn active_alerts(api: &Api) -> Vec<(String, String, String)> {
 
 fn is_active(alerts: &[(String, String, String)], name: &str, job: &str) -> bool {
     alerts.iter().any(|(n, j, _)| n == name && j == job)
+}
+
+/// The degraded profile's 8% of silent answered calls put
+/// `SignalWireSilentCalls` of the normal job into pending (its `for: 10m`
+/// keeps it from firing); the lost job's good traffic has no silent call.
+async fn silent_calls_go_pending_for_the_degraded_job_only(api: &Api, summary: &Summary) {
+    let silent: f64 = summary.counts("silent_calls").values().sum();
+    assert!(silent > 0.0, "the degraded run sent no silent call");
+    wait_for("SignalWireSilentCalls", Duration::from_secs(30), || async {
+        is_active(&active_alerts(api).await, "SignalWireSilentCalls", JOB)
+    })
+    .await;
+    for job in [JOB, LOST_JOB] {
+        let ratio = api
+            .scalar(&format!(
+                "signalwire:calls_silent_ratio:rate30m{{job=\"{job}\"}}"
+            ))
+            .await;
+        let volume = api
+            .scalar(&format!(
+                "signalwire:call_completed_events:increase30m{{job=\"{job}\"}}"
+            ))
+            .await;
+        show(&format!(
+            "{job}: silent share {ratio:?} of {volume:?} completed calls"
+        ));
+    }
+    let alerts = active_alerts(api).await;
+    let silent: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.0 == "SignalWireSilentCalls")
+        .collect();
+    show(&format!(
+        "SignalWireSilentCalls (name, job, state): {silent:?}"
+    ));
+    assert!(
+        silent
+            .iter()
+            .all(|(_, job, state)| job == JOB && state == "pending"),
+        "active alerts: {alerts:?}"
+    );
 }
 
 /// Degraded traffic puts the low-MOS alert of the normal job into pending
@@ -747,6 +800,7 @@ async fn prometheus_sees_what_the_simulator_sent_and_rules_alerts_and_dashboard_
     let rules = rules_are_healthy(api).await;
     let mut empty = recording_rules_without_data(api, &rules, JOB).await;
     only_the_expected_alerts_are_active(api).await;
+    silent_calls_go_pending_for_the_degraded_job_only(api, &summary).await;
     empty.extend(dashboard_queries_without_data(api).await);
     dashboard_variables_find_the_jobs_and_labels(api).await;
     assert!(

@@ -65,6 +65,7 @@ fn the_summary_is_one_line_of_json_that_reads_back_as_itself() {
         "answer_delay",
         "quality_issues",
         "calls_with_media",
+        "silent_calls",
         "unfinished",
         "active_at_end",
     ] {
@@ -251,7 +252,7 @@ fn both_delays_equal_the_summary_bucket_by_bucket() {
 }
 
 #[test]
-fn quality_issues_calls_with_media_and_active_calls_equal_the_summary() {
+fn quality_issues_calls_with_media_silent_calls_and_active_calls_equal_the_summary() {
     let (summary, m) = degraded_run();
     let mut checks = Checklist::default();
     let issues = "signalwire_call_quality_issues_total";
@@ -269,6 +270,14 @@ fn quality_issues_calls_with_media_and_active_calls_equal_the_summary() {
     }
     let all: u64 = summary.calls_with_media.values().sum();
     checks.eq("with media, all", m.sum(media), all as f64);
+    let silent = "signalwire_calls_silent_total";
+    for (direction, n) in &summary.silent_calls {
+        let shown = m.value(silent, &[("direction", direction)]);
+        checks.eq(format!("silent {direction}"), shown, *n as f64);
+    }
+    let all: u64 = summary.silent_calls.values().sum();
+    checks.that(format!("silent calls in {all}"), all > 0);
+    checks.eq("silent, all", m.sum(silent), all as f64);
     let active = "signalwire_calls_active";
     for (direction, n) in &summary.active_at_end {
         let shown = m.value(active, &[("direction", direction)]);
