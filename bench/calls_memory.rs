@@ -15,7 +15,9 @@
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
-use signalwire_exporter::call_state::{CallEvent, CallTable, CallsConfig, Numbers, Quality};
+use signalwire_exporter::call_state::{
+    CallEvent, CallTable, CallsConfig, Numbers, Quality, NO_PROJECT,
+};
 use signalwire_exporter::domain::{CallStatus, Direction};
 use time::OffsetDateTime;
 
@@ -44,6 +46,7 @@ fn event<'a>(call_sid: &'a str, status: CallStatus, at: OffsetDateTime) -> CallE
             duration_seconds: Some(57.0),
         },
         numbers: Numbers::default(),
+        project: &NO_PROJECT,
     }
 }
 

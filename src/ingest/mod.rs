@@ -23,7 +23,8 @@ use time::OffsetDateTime;
 
 use crate::call_state::CallState;
 use crate::dedupe::Dedupe;
-use crate::domain::{Outcome, Params, StatusEvent};
+use crate::domain::{Outcome, Params, Project, StatusEvent};
+use crate::projects::{KeyRing, Keys};
 use crate::recorder::Recorder;
 use crate::signature::{SignedUrl, Verifier};
 use buffer::Buffer;
@@ -31,8 +32,8 @@ pub use rejection::Rejection;
 
 /// What accepting a callback needs, and where it goes.
 pub struct Ingest {
-    /// `None` when signature validation is off.
-    pub verifier: Option<Verifier>,
+    /// The keys in force (per project, and global), swapped by a reload.
+    pub keys: Arc<KeyRing>,
     pub signed_url: SignedUrl,
     pub dedupe: Dedupe,
     /// `--web.max-body-bytes`: bodies and GET queries.
@@ -94,13 +95,14 @@ impl Ingest {
             }
             BodyKind::Form | BodyKind::Json => Buffer::copy_of(body),
         };
-        let params = self.verified_params(parts, kind, &mut bytes)?;
+        let keys = self.keys.current();
+        let (params, project) = self.verified_params(parts, kind, &mut bytes, &keys)?;
         let event = StatusEvent::parse(&params).map_err(Rejection::BadEvent)?;
         if !self.dedupe.first_delivery(&event.id) {
             return Ok(Outcome::Duplicate);
         }
         let received_at = OffsetDateTime::now_utc();
-        let effects = self.calls.record(&event, &params, received_at);
+        let effects = self.calls.record_in(project, &event, &params, received_at);
         self.recorder.record(&event, &effects, received_at);
         if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
             call_log::log(call);
@@ -108,40 +110,79 @@ impl Ingest {
         Ok(Outcome::Accepted)
     }
 
-    /// The parameters of a callback whose signature holds.
-    fn verified_params<'b>(
+    /// The parameters of a callback whose signature holds, and its project:
+    /// the keys are those of its AccountSid (`Keys::resolve`).
+    fn verified_params<'b, 'k>(
         &self,
         parts: &Parts,
         kind: BodyKind,
         bytes: &'b mut [u8],
-    ) -> Result<Params<'b>, Rejection> {
-        let verify = |check: &dyn Fn(&Verifier, &str, &[u8]) -> bool| match &self.verifier {
-            None => Ok(()),
-            Some(v) => {
-                let url = self.signed_url.for_request(called(parts), &parts.headers);
-                check(v, &url, signature(&parts.headers)?)
-                    .then_some(())
-                    .ok_or(Rejection::InvalidSignature)
+        keys: &'k Keys,
+    ) -> Result<(Params<'b>, &'k Project), Rejection> {
+        let validation = self.keys.validation();
+        let verify = |v: Option<&Verifier>, check: &dyn Fn(&Verifier, &str, &[u8]) -> bool| {
+            if !validation {
+                return Ok(());
             }
+            let url = self.signed_url.for_request(called(parts), &parts.headers);
+            let signature = signature(&parts.headers)?;
+            v.is_some_and(|v| check(v, &url, signature))
+                .then_some(())
+                .ok_or(Rejection::InvalidSignature)
         };
         match kind {
             BodyKind::Query => {
                 let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
+                let (v, project) = resolve(keys, &params);
                 // The query is part of the signed URL; there are no body params.
-                verify(&|v, url, sig| v.verify_form(url, &Params::default(), sig))?;
-                Ok(params)
+                verify(v, &|v, url, sig| {
+                    v.verify_form(url, &Params::default(), sig)
+                })?;
+                Ok((params, project))
             }
             BodyKind::Form => {
                 let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
-                verify(&|v, url, sig| v.verify_form(url, &params, sig))?;
-                Ok(params)
+                let (v, project) = resolve(keys, &params);
+                verify(v, &|v, url, sig| v.verify_form(url, &params, sig))?;
+                Ok((params, project))
+            }
+            BodyKind::Json if !keys.has_projects() => {
+                let (v, project) = keys.resolve("");
+                verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                let params = Params::from_json(bytes).map_err(Rejection::Undecodable)?;
+                Ok((params, project))
             }
             BodyKind::Json => {
-                verify(&|v, url, sig| v.verify_json(url, bytes, sig))?;
-                Params::from_json(bytes).map_err(Rejection::Undecodable)
+                // The account is inside the body: parsed first, recorded
+                // only once its signature holds. A body that does not
+                // parse is checked with the global keys, so a forgery
+                // still gets 403.
+                let bytes: &'b [u8] = bytes;
+                match Params::from_json(bytes) {
+                    Ok(params) => {
+                        let (v, project) = resolve(keys, &params);
+                        verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                        Ok((params, project))
+                    }
+                    Err(e) => {
+                        let (v, _) = keys.resolve("");
+                        verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                        Err(Rejection::Undecodable(e))
+                    }
+                }
             }
         }
     }
+}
+
+/// The keys and project of the AccountSid a callback claims. Without a
+/// projects file the field is not even looked up.
+fn resolve<'k>(keys: &'k Keys, params: &Params<'_>) -> (Option<&'k Verifier>, &'k Project) {
+    if !keys.has_projects() {
+        return keys.resolve("");
+    }
+    let account_sid = params.get("AccountSid").and_then(|v| v.as_text());
+    keys.resolve(account_sid.unwrap_or(""))
 }
 
 /// The URI the sender called: under a route prefix axum hands the handler

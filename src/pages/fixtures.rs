@@ -24,6 +24,7 @@ pub fn call(sid: &str, status: CallStatus, issues: &[Issue]) -> FinishedCall {
         received_at: datetime!(2026-11-29 18:41:07.412 UTC),
         account_sid: String::new(),
         call_sid: sid.into(),
+        project: None,
         status,
         direction: Direction::Inbound,
         sip_result_code: None,

@@ -90,6 +90,11 @@ impl Window {
         }
     }
 
+    /// When slot 0 began: a project's window shares the slots' times.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
     fn epoch(&self, now: Instant) -> u64 {
         now.saturating_duration_since(self.start).as_secs() / SLOT_SECONDS
     }
