@@ -109,6 +109,13 @@ impl ProjectNames {
         })
     }
 
+    /// The index of `name`, if it has one.
+    pub fn find(&self, name: &str) -> Option<ProjectId> {
+        let names = self.names.read().unwrap_or_else(PoisonError::into_inner);
+        let i = names.iter().position(|n| &**n == name)?;
+        Some(ProjectId(i as u16))
+    }
+
     /// `other`, or [`Project::NONE`] without a projects file.
     pub fn other(&self) -> Project {
         match self.name(ProjectId(0)) {

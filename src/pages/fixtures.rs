@@ -82,6 +82,7 @@ pub fn snapshot() -> StatusSnapshot {
         },
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(vec![call("CA1", CallStatus::Failed, &[Issue::LowMos])]),
+        projects: Vec::new(),
     }
 }
 

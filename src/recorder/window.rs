@@ -29,6 +29,11 @@ pub struct WindowCounts {
 }
 
 impl WindowCounts {
+    /// The same shape, every count 0.
+    pub fn zero_of(&self) -> Self {
+        WindowCounts::zero()
+    }
+
     fn zero() -> Self {
         WindowCounts {
             mos: vec![0; mos_bounds().len() + 1],

@@ -574,3 +574,43 @@ fn with_a_projects_file_the_global_keys_are_optional() {
     let _ = child.wait();
     assert!(running, "the exporter should serve without global keys");
 }
+
+#[tokio::test]
+async fn the_status_page_links_a_view_per_project_and_takes_project() {
+    let files = Files::new("page");
+    let app = TestApp::spawn_with(files.settings(&[KEY])).await;
+    let failed = of(PROD_SID, "CA-page").with("CallStatus", "failed");
+    assert_eq!(post_with(&app, PROD_KEY, Wire::Form, &failed).await, 204);
+    let page = |q: &str| {
+        let (client, url) = (app.client.clone(), app.url(&format!("/{q}")));
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, all) = page("").await;
+    assert_eq!(status, 200);
+    let links = concat!(
+        r#"Projects: <a href="/">All</a> · <a href="/?project=production">production</a> · "#,
+        r#"<a href="/?project=staging">staging</a> · <a href="/?project=other">other</a>"#,
+    );
+    assert!(all.contains(links), "{all}");
+    assert!(all.contains("CA-page"));
+    let (status, staging) = page("?project=staging").await;
+    assert_eq!(status, 200);
+    assert!(!staging.contains("CA-page"));
+    assert!(page("?project=production").await.1.contains("CA-page"));
+    assert_eq!(page("?project=Bad!").await.0, 400);
+    // Without a projects file there is no list.
+    let plain = TestApp::spawn().await;
+    let text = plain
+        .client
+        .get(plain.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("Projects: "));
+}

@@ -123,6 +123,7 @@ fn degraded() -> StatusSnapshot {
         },
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(bad_calls()),
+        projects: Vec::new(),
     }
 }
 
