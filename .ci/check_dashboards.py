@@ -8,7 +8,7 @@ nor leave the 24-column grid, that every recording rule a query names is
 defined in prometheus/rules/*.yml, and writes every target
 expression, with Grafana's variables substituted, as a recording rule in
 OUT.yml so that `promtool check rules` can parse it:
-  $status, $direction             -> .*   (the variables' allValue)
+  $project, $status, $direction   -> .*   (the variables' allValue)
   $job                            -> .+   (Grafana sends the jobs it found)
   $__rate_interval, $__interval,
   $__range                        -> 1m
@@ -54,6 +54,7 @@ LABELLED = [
 JOB_QUERY = "label_values(signalwire_exporter_build_info, job)"
 SUBST = [
     (re.compile(r"\$\{?job\}?"), ".+"),
+    (re.compile(r"\$\{?project\}?"), ".*"),
     (re.compile(r"\$\{?status\}?"), ".*"),
     (re.compile(r"\$\{?direction\}?"), ".*"),
     (re.compile(r"\$\{?__rate_interval\}?"), "1m"),
@@ -83,7 +84,7 @@ for path in files:
             or not job.get("multi") or not job.get("includeAll") or job.get("allValue")):
         errors.append(f"{path}: variable job must query {JOB_QUERY}, multi-value, "
                       "includeAll, without allValue")
-    for name in ("status", "direction"):
+    for name in ("project", "status", "direction"):
         v = variables.get(name)
         if not v or not v.get("multi") or not v.get("includeAll") or v.get("allValue") != ".*":
             errors.append(f"{path}: variable {name} must be multi-value, includeAll, allValue .*")

@@ -15,7 +15,9 @@
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
-use signalwire_exporter::call_state::{CallEvent, CallTable, CallsConfig, Numbers, Quality};
+use signalwire_exporter::call_state::{
+    CallEvent, CallTable, CallsConfig, Numbers, Quality, NO_PROJECT,
+};
 use signalwire_exporter::domain::{CallStatus, Direction};
 use time::OffsetDateTime;
 
@@ -46,6 +48,7 @@ fn event<'a>(call_sid: &'a str, status: CallStatus, at: OffsetDateTime) -> CallE
             completed: status == CallStatus::Completed,
         },
         numbers: Numbers::default(),
+        project: &NO_PROJECT,
     }
 }
 

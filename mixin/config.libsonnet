@@ -8,9 +8,9 @@
     // dashboard read, e.g. 'job=~"signalwire.*"'. Empty: any scrape job
     // (rules and dashboard keep `job`, so alerts fire per job).
     selector: '',
-    // Labels the SLO recording rules and alerts keep. Add 'project' here
-    // once the series carry it.
-    sloBy: ['job'],
+    // Labels the SLO recording rules and alerts keep. `project` is empty
+    // without --signalwire.projects-file, so the rules work either way.
+    sloBy: ['job', 'project'],
 
     // Rule groups are evaluated every minute.
     interval: '1m',

@@ -96,6 +96,15 @@ pub const WITH_MEDIA: Family = family(
     "signalwire_calls_with_media_total",
     "Finished calls with AudioInMediaPacketCount > 0: the denominator of issue shares.",
 );
+pub const RELOAD_SUCCESSFUL: Family = family(
+    "signalwire_exporter_config_last_reload_successful",
+    "Whether the last configuration reload (SIGHUP or POST /-/reload) succeeded; \
+     1 at start.",
+);
+pub const RELOAD_SUCCESS_TIME: Family = family(
+    "signalwire_exporter_config_last_reload_success_timestamp_seconds",
+    "Unix time of the last successful configuration reload, or of the start.",
+);
 
 pub const SILENT: Family = family(
     "signalwire_calls_silent_total",
@@ -105,7 +114,7 @@ pub const SILENT: Family = family(
 );
 
 /// The families declared here, in the order above.
-pub const FAMILIES: [Family; 15] = [
+pub const FAMILIES: [Family; 17] = [
     EVENTS,
     SIP_RESPONSES,
     DELIVERY_DELAY,
@@ -121,6 +130,8 @@ pub const FAMILIES: [Family; 15] = [
     QUALITY_ISSUES,
     WITH_MEDIA,
     SILENT,
+    RELOAD_SUCCESSFUL,
+    RELOAD_SUCCESS_TIME,
 ];
 
 /// The families of the field table's rows, and the derived packet loss.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::call_state::CallsConfig;
 use crate::dedupe::DedupeConfig;
+use crate::projects::{KeySources, ProjectEntry};
 use crate::scrape_auth::MetricsAuth;
 use crate::signature::{SignedUrl, SigningKey};
 use crate::tls::TlsFiles;
@@ -41,6 +42,11 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// `None` when signature validation is off.
     pub signing_keys: Option<Vec<SigningKey>>,
+    /// Where the keys were read from, to read again on reload.
+    pub key_sources: KeySources,
+    /// `--signalwire.projects-file`'s projects as read at start; `None`
+    /// without the file (and then no series has a `project` label).
+    pub projects: Option<Vec<ProjectEntry>>,
     pub dedupe: DedupeConfig,
     /// Per-call state, quality thresholds included.
     pub calls: CallsConfig,
@@ -62,7 +68,12 @@ impl Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             read_timeout: DEFAULT_READ_TIMEOUT,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            key_sources: KeySources {
+                flag_keys: keys.clone(),
+                ..KeySources::default()
+            },
             signing_keys: Some(keys),
+            projects: None,
             dedupe: DedupeConfig::default(),
             calls: CallsConfig::default(),
         }

@@ -28,6 +28,7 @@ pub mod domain;
 pub mod ingest;
 pub mod pages;
 mod prehashed;
+pub mod projects;
 pub mod recorder;
 pub mod routes;
 pub mod scrape_auth;

@@ -80,6 +80,9 @@ local u = import '../lib/util.libsonnet';
             'label_values(%s, job)' % u.sel(c, 'signalwire_exporter_build_info'),
             { description: 'Scrape jobs that have a signalwire-exporter (found by signalwire_exporter_build_info, whatever the job is named).' },
           ),
+          // Empty without --signalwire.projects-file; All (`.*`) then
+          // matches the series without the label.
+          callLabel('project', 'Project'),
           callLabel('status', 'Status'),
           callLabel('direction', 'Direction'),
         ],

@@ -33,7 +33,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum(increase(signalwire_call_events_total{job=~"$job", status=~"completed|busy|failed|no-answer|canceled", status=~"$status", direction=~"$direction"}[$__range]))',
+        expr: 'sum(increase(signalwire_call_events_total{job=~"$job", project=~"$project", status=~"completed|busy|failed|no-answer|canceled", status=~"$status", direction=~"$direction"}[$__range]))',
         legendFormat: 'calls',
         refId: 'A',
         range: true,
@@ -86,7 +86,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum(status_direction:signalwire_audio_in_mos_low:increase30m{job=~"$job", status=~"$status", direction=~"$direction"}) / sum(status_direction:signalwire_audio_in_mos_count:increase30m{job=~"$job", status=~"$status", direction=~"$direction"})',
+        expr: 'sum(status_direction:signalwire_audio_in_mos_low:increase30m{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}) / sum(status_direction:signalwire_audio_in_mos_count:increase30m{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"})',
         legendFormat: 'MOS <= 3.5',
         refId: 'A',
         range: true,
@@ -147,7 +147,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum(direction:signalwire_call_failed_events:increase30m{job=~"$job", direction=~"$direction"}) / sum(direction:signalwire_call_terminal_events:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum(direction:signalwire_call_failed_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum(direction:signalwire_call_terminal_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: 'failure ratio',
         refId: 'A',
         range: true,
@@ -278,7 +278,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (status, direction) (rate(signalwire_call_events_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])) * 60',
+        expr: 'sum by (status, direction) (rate(signalwire_call_events_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])) * 60',
         legendFormat: '{{status}} / {{direction}}',
         refId: 'A',
         range: true,
@@ -330,7 +330,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (direction) (direction:signalwire_call_failed_events:increase30m{job=~"$job", direction=~"$direction"}) / sum by (direction) (direction:signalwire_call_terminal_events:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum by (direction) (direction:signalwire_call_failed_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum by (direction) (direction:signalwire_call_terminal_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: '{{direction}}',
         refId: 'A',
         range: true,
@@ -338,7 +338,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(direction:signalwire_call_failed_events:increase30m{job=~"$job", direction=~"$direction"}) / sum(direction:signalwire_call_terminal_events:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum(direction:signalwire_call_failed_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum(direction:signalwire_call_terminal_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: 'all selected',
         refId: 'B',
         range: true,
@@ -407,7 +407,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (code) (rate(signalwire_sip_responses_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])) * 60',
+        expr: 'sum by (code) (rate(signalwire_sip_responses_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])) * 60',
         legendFormat: '{{code}}',
         refId: 'A',
         range: true,
@@ -459,7 +459,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_call_duration_seconds_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_call_duration_seconds_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'call p50',
         refId: 'A',
         range: true,
@@ -467,7 +467,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.9, sum by (le) (rate(signalwire_call_duration_seconds_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.9, sum by (le) (rate(signalwire_call_duration_seconds_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'call p90',
         refId: 'B',
         range: true,
@@ -475,7 +475,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_call_duration_seconds_sum{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])) / sum(rate(signalwire_call_duration_seconds_count{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_call_duration_seconds_sum{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])) / sum(rate(signalwire_call_duration_seconds_count{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'call mean',
         refId: 'C',
         range: true,
@@ -483,7 +483,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_recording_duration_seconds_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_recording_duration_seconds_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'recording p50',
         refId: 'D',
         range: true,
@@ -549,7 +549,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (direction, le) (direction:signalwire_call_post_dial_delay_seconds_bucket:rate5m{job=~"$job", direction=~"$direction"}))',
+        expr: 'histogram_quantile(0.5, sum by (direction, le) (direction:signalwire_call_post_dial_delay_seconds_bucket:rate5m{job=~"$job", project=~"$project", direction=~"$direction"}))',
         legendFormat: '{{direction}} p50',
         refId: 'A',
         range: true,
@@ -557,7 +557,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.9, sum by (direction, le) (direction:signalwire_call_post_dial_delay_seconds_bucket:rate5m{job=~"$job", direction=~"$direction"}))',
+        expr: 'histogram_quantile(0.9, sum by (direction, le) (direction:signalwire_call_post_dial_delay_seconds_bucket:rate5m{job=~"$job", project=~"$project", direction=~"$direction"}))',
         legendFormat: '{{direction}} p90',
         refId: 'B',
         range: true,
@@ -610,7 +610,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (direction, le) (direction:signalwire_call_answer_delay_seconds_bucket:rate5m{job=~"$job", direction=~"$direction"}))',
+        expr: 'histogram_quantile(0.5, sum by (direction, le) (direction:signalwire_call_answer_delay_seconds_bucket:rate5m{job=~"$job", project=~"$project", direction=~"$direction"}))',
         legendFormat: '{{direction}} p50',
         refId: 'A',
         range: true,
@@ -618,7 +618,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.9, sum by (direction, le) (direction:signalwire_call_answer_delay_seconds_bucket:rate5m{job=~"$job", direction=~"$direction"}))',
+        expr: 'histogram_quantile(0.9, sum by (direction, le) (direction:signalwire_call_answer_delay_seconds_bucket:rate5m{job=~"$job", project=~"$project", direction=~"$direction"}))',
         legendFormat: '{{direction}} p90',
         refId: 'B',
         range: true,
@@ -671,7 +671,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (direction) (direction:signalwire_calls_active:sum{job=~"$job", direction=~"$direction"})',
+        expr: 'sum by (direction) (direction:signalwire_calls_active:sum{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: '{{direction}}',
         refId: 'A',
         range: true,
@@ -679,7 +679,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(direction:signalwire_calls_active:sum{job=~"$job", direction=~"$direction"})',
+        expr: 'sum(direction:signalwire_calls_active:sum{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: 'all selected',
         refId: 'B',
         range: true,
@@ -732,7 +732,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (direction) (direction:signalwire_call_completed_events:increase30m{job=~"$job", direction=~"$direction"}) / sum by (direction) (direction:signalwire_call_terminal_events:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum by (direction) (direction:signalwire_call_completed_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum by (direction) (direction:signalwire_call_terminal_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: '{{direction}}',
         refId: 'A',
         range: true,
@@ -740,7 +740,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(direction:signalwire_call_completed_events:increase30m{job=~"$job", direction=~"$direction"}) / sum(direction:signalwire_call_terminal_events:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum(direction:signalwire_call_completed_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum(direction:signalwire_call_terminal_events:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: 'all selected',
         refId: 'B',
         range: true,
@@ -794,7 +794,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (direction) (direction:signalwire_call_answered_duration_seconds_sum:increase30m{job=~"$job", direction=~"$direction"}) / sum by (direction) (direction:signalwire_call_answered_duration_seconds_count:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum by (direction) (direction:signalwire_call_answered_duration_seconds_sum:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum by (direction) (direction:signalwire_call_answered_duration_seconds_count:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: '{{direction}}',
         refId: 'A',
         range: true,
@@ -802,7 +802,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(direction:signalwire_call_answered_duration_seconds_sum:increase30m{job=~"$job", direction=~"$direction"}) / sum(direction:signalwire_call_answered_duration_seconds_count:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum(direction:signalwire_call_answered_duration_seconds_sum:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / sum(direction:signalwire_call_answered_duration_seconds_count:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: 'all selected',
         refId: 'B',
         range: true,
@@ -855,7 +855,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (issue) (direction_issue:signalwire_call_quality_issues:increase30m{job=~"$job", direction=~"$direction"}) / ignoring (issue) group_left sum(direction:signalwire_calls_with_media:increase30m{job=~"$job", direction=~"$direction"})',
+        expr: 'sum by (issue) (direction_issue:signalwire_call_quality_issues:increase30m{job=~"$job", project=~"$project", direction=~"$direction"}) / ignoring (issue) group_left sum(direction:signalwire_calls_with_media:increase30m{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: '{{issue}}',
         refId: 'A',
         range: true,
@@ -908,7 +908,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (reason) (direction_reason:signalwire_calls_unfinished:increase1h{job=~"$job", direction=~"$direction"})',
+        expr: 'sum by (reason) (direction_reason:signalwire_calls_unfinished:increase1h{job=~"$job", project=~"$project", direction=~"$direction"})',
         legendFormat: '{{reason}}',
         refId: 'A',
         range: true,
@@ -974,7 +974,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (le) (rate(signalwire_audio_in_mos_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum by (le) (rate(signalwire_audio_in_mos_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: '{{le}}',
         refId: 'A',
         range: true,
@@ -1039,7 +1039,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_mos_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_mos_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'p50',
         refId: 'A',
         range: true,
@@ -1047,7 +1047,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.1, sum by (le) (rate(signalwire_audio_in_mos_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.1, sum by (le) (rate(signalwire_audio_in_mos_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'p10',
         refId: 'B',
         range: true,
@@ -1101,7 +1101,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (direction) (status_direction:signalwire_audio_in_mos_low:increase30m{job=~"$job", status=~"$status", direction=~"$direction"}) / sum by (direction) (status_direction:signalwire_audio_in_mos_count:increase30m{job=~"$job", status=~"$status", direction=~"$direction"})',
+        expr: 'sum by (direction) (status_direction:signalwire_audio_in_mos_low:increase30m{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}) / sum by (direction) (status_direction:signalwire_audio_in_mos_count:increase30m{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"})',
         legendFormat: '{{direction}} (30m)',
         refId: 'A',
         range: true,
@@ -1109,7 +1109,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_in_mos_bucket{job=~"$job", le="3.5", status=~"$status", direction=~"$direction"}[$__rate_interval])) / sum(rate(signalwire_audio_in_mos_count{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_in_mos_bucket{job=~"$job", project=~"$project", le="3.5", status=~"$status", direction=~"$direction"}[$__rate_interval])) / sum(rate(signalwire_audio_in_mos_count{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'all selected (short window)',
         refId: 'B',
         range: true,
@@ -1191,7 +1191,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (le) (rate(signalwire_audio_in_packet_loss_ratio_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum by (le) (rate(signalwire_audio_in_packet_loss_ratio_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: '{{le}}',
         refId: 'A',
         range: true,
@@ -1256,7 +1256,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.95, sum by (le) (rate(signalwire_audio_in_packet_loss_ratio_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.95, sum by (le) (rate(signalwire_audio_in_packet_loss_ratio_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'per-call p95',
         refId: 'A',
         range: true,
@@ -1264,7 +1264,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_packet_loss_ratio_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_packet_loss_ratio_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'per-call p50',
         refId: 'B',
         range: true,
@@ -1272,7 +1272,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_in_skipped_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])) / (sum(rate(signalwire_audio_in_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])) + sum(rate(signalwire_audio_in_skipped_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'sum(rate(signalwire_audio_in_skipped_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])) / (sum(rate(signalwire_audio_in_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])) + sum(rate(signalwire_audio_in_skipped_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'all packets',
         refId: 'C',
         range: true,
@@ -1280,7 +1280,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(status_direction:signalwire_audio_in_packet_loss_high:increase30m{job=~"$job", status=~"$status", direction=~"$direction"}) / sum(status_direction:signalwire_audio_in_packet_loss_ratio_count:increase30m{job=~"$job", status=~"$status", direction=~"$direction"})',
+        expr: 'sum(status_direction:signalwire_audio_in_packet_loss_high:increase30m{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}) / sum(status_direction:signalwire_audio_in_packet_loss_ratio_count:increase30m{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"})',
         legendFormat: 'calls losing > 5% (30m)',
         refId: 'D',
         range: true,
@@ -1333,7 +1333,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum by (le) (rate(signalwire_audio_in_jitter_max_variance_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum by (le) (rate(signalwire_audio_in_jitter_max_variance_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: '{{le}}',
         refId: 'A',
         range: true,
@@ -1398,7 +1398,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.95, sum by (le) (rate(signalwire_audio_in_jitter_max_variance_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.95, sum by (le) (rate(signalwire_audio_in_jitter_max_variance_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'max variance p95',
         refId: 'A',
         range: true,
@@ -1406,7 +1406,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_jitter_max_variance_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_jitter_max_variance_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'max variance p50',
         refId: 'B',
         range: true,
@@ -1414,7 +1414,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_jitter_min_variance_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_jitter_min_variance_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'min variance p50',
         refId: 'C',
         range: true,
@@ -1467,7 +1467,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.95, sum by (le) (rate(signalwire_audio_in_largest_jitter_buffer_size_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.95, sum by (le) (rate(signalwire_audio_in_largest_jitter_buffer_size_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'largest jitter buffer p95',
         refId: 'A',
         range: true,
@@ -1475,7 +1475,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_average_ptime_seconds_bucket{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(signalwire_audio_in_average_ptime_seconds_bucket{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval])))',
         legendFormat: 'average ptime p50 (s)',
         refId: 'B',
         range: true,
@@ -1528,7 +1528,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
     targets: [
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_in_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_in_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'in received',
         refId: 'A',
         range: true,
@@ -1536,7 +1536,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_in_skipped_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_in_skipped_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'in lost (skipped)',
         refId: 'B',
         range: true,
@@ -1544,7 +1544,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_in_flushed_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_in_flushed_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'in flushed',
         refId: 'C',
         range: true,
@@ -1552,7 +1552,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_in_dtmf_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_in_dtmf_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'in DTMF',
         refId: 'D',
         range: true,
@@ -1560,7 +1560,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_out_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_out_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'out',
         refId: 'E',
         range: true,
@@ -1568,7 +1568,7 @@ local ds = { type: 'prometheus', uid: '${datasource}' };
       },
       {
         datasource: ds,
-        expr: 'sum(rate(signalwire_audio_out_dtmf_packets_total{job=~"$job", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
+        expr: 'sum(rate(signalwire_audio_out_dtmf_packets_total{job=~"$job", project=~"$project", status=~"$status", direction=~"$direction"}[$__rate_interval]))',
         legendFormat: 'out DTMF',
         refId: 'F',
         range: true,

@@ -31,8 +31,8 @@ function(config, slos, y, firstId)
       {
         datasource: ds,
         editorMode: 'code',
-        expr: '%s{job=~"$job"} / %g' % [slo.ratioRecord(d, w), 1 - d.objective],
-        legendFormat: '{{job}} %s' % w,
+        expr: '%s{job=~"$job", project=~"$project"} / %g' % [slo.ratioRecord(d, w), 1 - d.objective],
+        legendFormat: '{{job}} {{project}} %s' % w,
         range: true,
         refId: std.char(65 + j),
       }

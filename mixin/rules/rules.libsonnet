@@ -12,7 +12,7 @@
 // quantile), `mean30m` (sum / count).
 //
 // The job: any scrape job name works. Every rule keeps the `job` label (sums
-// are `by (job, ...)`, never over all jobs), so each alert fires per job and
+// are `by (job, project, ...)`, never over all jobs), so each alert fires per job and
 // the dashboard's $job variable filters the recording rules too. Instances
 // (replicas) of one job are summed.
 local u = import '../lib/util.libsonnet';
@@ -30,30 +30,30 @@ local u = import '../lib/util.libsonnet';
         rules: [
           // --- MOS ---
           r('status_direction:signalwire_audio_in_mos_count:increase30m',
-            'sum by (job, status, direction) (increase(%s[30m]))' % s('signalwire_audio_in_mos_count')),
+            'sum by (job, project, status, direction) (increase(%s[30m]))' % s('signalwire_audio_in_mos_count')),
           r('status_direction:signalwire_audio_in_mos_low:increase30m',
-            'sum by (job, status, direction) (increase(%s[30m]))'
+            'sum by (job, project, status, direction) (increase(%s[30m]))'
             % s('signalwire_audio_in_mos_bucket', 'le="%s"' % c.lowMos.mos)),
           r('signalwire:audio_in_mos_calls:increase30m',
-            'sum by (job) (status_direction:signalwire_audio_in_mos_count:increase30m)'),
+            'sum by (job, project) (status_direction:signalwire_audio_in_mos_count:increase30m)'),
           r('signalwire:audio_in_mos_low_calls:increase30m',
-            'sum by (job) (status_direction:signalwire_audio_in_mos_low:increase30m)'),
+            'sum by (job, project) (status_direction:signalwire_audio_in_mos_low:increase30m)'),
           // Share of calls (with media) whose MOS was at or below the line.
           r('signalwire:audio_in_mos_low_ratio:rate30m',
             'signalwire:audio_in_mos_low_calls:increase30m / signalwire:audio_in_mos_calls:increase30m'),
 
           // --- Packet loss (per-call ratio skip/(media+skip)) ---
           r('status_direction:signalwire_audio_in_packet_loss_ratio_count:increase30m',
-            'sum by (job, status, direction) (increase(%s[30m]))'
+            'sum by (job, project, status, direction) (increase(%s[30m]))'
             % s('signalwire_audio_in_packet_loss_ratio_count')),
           r('status_direction:signalwire_audio_in_packet_loss_high:increase30m', |||
             status_direction:signalwire_audio_in_packet_loss_ratio_count:increase30m
-            - sum by (job, status, direction) (increase(%s[30m]))
+            - sum by (job, project, status, direction) (increase(%s[30m]))
           ||| % s('signalwire_audio_in_packet_loss_ratio_bucket', 'le="%s"' % c.highPacketLoss.loss)),
           r('signalwire:audio_in_packet_loss_calls:increase30m',
-            'sum by (job) (status_direction:signalwire_audio_in_packet_loss_ratio_count:increase30m)'),
+            'sum by (job, project) (status_direction:signalwire_audio_in_packet_loss_ratio_count:increase30m)'),
           r('signalwire:audio_in_packet_loss_high_calls:increase30m',
-            'sum by (job) (status_direction:signalwire_audio_in_packet_loss_high:increase30m)'),
+            'sum by (job, project) (status_direction:signalwire_audio_in_packet_loss_high:increase30m)'),
           // Share of calls (with media) that lost more than 5% of inbound packets.
           r('signalwire:audio_in_packet_loss_high_ratio:rate30m',
             'signalwire:audio_in_packet_loss_high_calls:increase30m / signalwire:audio_in_packet_loss_calls:increase30m'),
@@ -65,9 +65,9 @@ local u = import '../lib/util.libsonnet';
           // signalwire_calls_with_media_total: each share is "of the calls
           // that had media". The calls behind a share: /calls?issue=NAME.
           r('direction_issue:signalwire_call_quality_issues:increase30m',
-            'sum by (job, direction, issue) (increase(%s[30m]))' % s('signalwire_call_quality_issues_total')),
+            'sum by (job, project, direction, issue) (increase(%s[30m]))' % s('signalwire_call_quality_issues_total')),
           r('direction:signalwire_calls_with_media:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))' % s('signalwire_calls_with_media_total')),
+            'sum by (job, project, direction) (increase(%s[30m]))' % s('signalwire_calls_with_media_total')),
           // Share of calls with media that had each issue, by direction.
           r('direction_issue:signalwire_call_quality_issues:ratio30m', |||
             direction_issue:signalwire_call_quality_issues:increase30m
@@ -75,8 +75,8 @@ local u = import '../lib/util.libsonnet';
           |||),
           // The same over all directions of a job.
           r('issue:signalwire_call_quality_issues:ratio30m', |||
-            sum by (job, issue) (direction_issue:signalwire_call_quality_issues:increase30m)
-            / ignoring (issue) group_left sum by (job) (direction:signalwire_calls_with_media:increase30m)
+            sum by (job, project, issue) (direction_issue:signalwire_call_quality_issues:increase30m)
+            / ignoring (issue) group_left sum by (job, project) (direction:signalwire_calls_with_media:increase30m)
           |||),
         ],
       },
@@ -85,14 +85,14 @@ local u = import '../lib/util.libsonnet';
         interval: c.interval,
         rules: [
           r('direction:signalwire_call_terminal_events:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))' % s('signalwire_call_events_total', terminal)),
+            'sum by (job, project, direction) (increase(%s[30m]))' % s('signalwire_call_events_total', terminal)),
           r('direction:signalwire_call_failed_events:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))'
+            'sum by (job, project, direction) (increase(%s[30m]))'
             % s('signalwire_call_events_total', 'status=~"failed|busy|no-answer"')),
           r('signalwire:call_terminal_events:increase30m',
-            'sum by (job) (direction:signalwire_call_terminal_events:increase30m)'),
+            'sum by (job, project) (direction:signalwire_call_terminal_events:increase30m)'),
           r('signalwire:call_failed_events:increase30m',
-            'sum by (job) (direction:signalwire_call_failed_events:increase30m)'),
+            'sum by (job, project) (direction:signalwire_call_failed_events:increase30m)'),
           // Share of ended calls that were failed, busy or no-answer.
           r('signalwire:call_failure_ratio:rate30m',
             'signalwire:call_failed_events:increase30m / signalwire:call_terminal_events:increase30m'),
@@ -103,7 +103,7 @@ local u = import '../lib/util.libsonnet';
           // terminal callback, which SignalWire's default
           // StatusCallbackEvent (`completed`) sends for every call.
           r('direction:signalwire_call_completed_events:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))'
+            'sum by (job, project, direction) (increase(%s[30m]))'
             % s('signalwire_call_events_total', 'status="completed"')),
           // --- Silent calls (one-way audio) ---
           // signalwire_calls_silent_total counts completed calls with next
@@ -125,25 +125,25 @@ local u = import '../lib/util.libsonnet';
           r('direction:signalwire_call_answer_seizure_ratio:rate30m',
             'direction:signalwire_call_completed_events:increase30m / direction:signalwire_call_terminal_events:increase30m'),
           r('signalwire:call_answer_seizure_ratio:rate30m', |||
-            sum by (job) (direction:signalwire_call_completed_events:increase30m)
+            sum by (job, project) (direction:signalwire_call_completed_events:increase30m)
             / signalwire:call_terminal_events:increase30m
           |||),
           // ACD of answered calls: CallDuration of the `completed` terminal
           // events. Sum and count are kept so that several jobs or
           // directions can be averaged together.
           r('direction:signalwire_call_answered_duration_seconds_sum:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))'
+            'sum by (job, project, direction) (increase(%s[30m]))'
             % s('signalwire_call_duration_seconds_sum', 'status="completed"')),
           r('direction:signalwire_call_answered_duration_seconds_count:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))'
+            'sum by (job, project, direction) (increase(%s[30m]))'
             % s('signalwire_call_duration_seconds_count', 'status="completed"')),
           r('direction:signalwire_call_answered_duration_seconds:mean30m', |||
             direction:signalwire_call_answered_duration_seconds_sum:increase30m
             / direction:signalwire_call_answered_duration_seconds_count:increase30m
           |||),
           r('signalwire:call_answered_duration_seconds:mean30m', |||
-            sum by (job) (direction:signalwire_call_answered_duration_seconds_sum:increase30m)
-            / sum by (job) (direction:signalwire_call_answered_duration_seconds_count:increase30m)
+            sum by (job, project) (direction:signalwire_call_answered_duration_seconds_sum:increase30m)
+            / sum by (job, project) (direction:signalwire_call_answered_duration_seconds_count:increase30m)
           |||),
         ],
       },
@@ -173,7 +173,7 @@ local u = import '../lib/util.libsonnet';
         // and 3 seconds".
         local delay(name) = [
           r('direction:%s_bucket:rate5m' % name,
-            'sum by (job, direction, le) (rate(%s[5m]))' % s(name + '_bucket')),
+            'sum by (job, project, direction, le) (rate(%s[5m]))' % s(name + '_bucket')),
           r('direction:%s:p50_rate5m' % name,
             'histogram_quantile(0.5, direction:%s_bucket:rate5m)' % name),
           r('direction:%s:p90_rate5m' % name,
@@ -182,7 +182,7 @@ local u = import '../lib/util.libsonnet';
         rules: [
                  // Calls in progress (summed over the job's replicas).
                  r('direction:signalwire_calls_active:sum',
-                   'sum by (job, direction) (%s)' % s('signalwire_calls_active')),
+                   'sum by (job, project, direction) (%s)' % s('signalwire_calls_active')),
                ] + delay('signalwire_call_post_dial_delay_seconds')
                + delay('signalwire_call_answer_delay_seconds'),
       },
@@ -194,16 +194,16 @@ local u = import '../lib/util.libsonnet';
           // reason: max_age (no terminal callback within --calls.max-age of
           // the call's first event) or capacity (evicted from a full table).
           r('direction_reason:signalwire_calls_unfinished:increase1h',
-            'sum by (job, direction, reason) (increase(%s[1h]))' % s('signalwire_calls_unfinished_total')),
+            'sum by (job, project, direction, reason) (increase(%s[1h]))' % s('signalwire_calls_unfinished_total')),
           r('direction:signalwire_call_terminal_events:increase1h',
-            'sum by (job, direction) (increase(%s[1h]))' % s('signalwire_call_events_total', terminal)),
+            'sum by (job, project, direction) (increase(%s[1h]))' % s('signalwire_call_events_total', terminal)),
           r('signalwire:calls_unfinished_max_age:increase1h',
-            'sum by (job) (direction_reason:signalwire_calls_unfinished:increase1h{reason="max_age"})'),
+            'sum by (job, project) (direction_reason:signalwire_calls_unfinished:increase1h{reason="max_age"})'),
           // Calls that left the table either way: ended or given up on after
           // --calls.max-age. Capacity evictions are left out: their terminal
           // event may still come, and would count twice.
           r('signalwire:calls_ended_or_unfinished:increase1h', |||
-            sum by (job) (direction:signalwire_call_terminal_events:increase1h)
+            sum by (job, project) (direction:signalwire_call_terminal_events:increase1h)
             + signalwire:calls_unfinished_max_age:increase1h
           |||),
           // Share of those calls whose terminal callback never came.

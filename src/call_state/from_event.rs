@@ -1,6 +1,6 @@
 //! A parsed status callback as the call table reads it.
 
-use super::{CallEvent, Numbers, Quality};
+use super::{CallEvent, Numbers, Quality, NO_PROJECT};
 use crate::domain::{CallStatus, Numeric, Params, Reading, SipCode, StatusEvent};
 
 impl<'a> CallEvent<'a> {
@@ -40,6 +40,7 @@ impl<'a> CallEvent<'a> {
             } else {
                 Numbers::default()
             },
+            project: &NO_PROJECT,
         }
     }
 }

@@ -24,10 +24,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::domain::{CallStatus, Direction};
+use crate::domain::{CallStatus, Direction, Project};
 
 pub use crate::domain::{Issue, Issues, Numbers, Quality, Thresholds};
-pub use query::{CallsQuery, QueryError};
+pub use query::{CallsQuery, ProjectName, QueryError};
 pub use recent::{CallsPage, RecentCalls};
 pub use series::TableCollector;
 pub use shared::{CallState, Clock};
@@ -47,7 +47,12 @@ pub struct CallEvent<'a> {
     pub quality: Quality,
     /// Kept only with `include_numbers`.
     pub numbers: Numbers<'a>,
+    /// Its project ([`NO_PROJECT`] without a projects file).
+    pub project: &'a Project,
 }
+
+/// The project of every event without a projects file.
+pub static NO_PROJECT: Project = Project::NONE;
 
 /// The knobs of per-call state; `Default` gives the documented defaults.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,5 @@
-//! The filters of `GET /calls`: `issue=`, `direction=`, `status=` (AND),
-//! then `limit=`.
+//! The filters of `GET /calls`: `issue=`, `direction=`, `status=`,
+//! `project=` (AND), then `limit=`.
 
 use std::fmt;
 
@@ -22,6 +22,9 @@ pub struct CallsQuery {
     pub silence: bool,
     pub direction: Option<Direction>,
     pub status: Option<CallStatus>,
+    /// A `project` label value (one that is no project's selects nothing,
+    /// as without a projects file).
+    pub project: Option<ProjectName>,
     pub limit: Option<usize>,
 }
 
@@ -81,6 +84,7 @@ impl CallsQuery {
                     let s = one_of("status", value, &STATUSES, CallStatus::as_str)?;
                     set_once(&mut q.status, name, s)?;
                 }
+                "project" => set_once(&mut q.project, name, ProjectName::parse(value)?)?,
                 "limit" => set_once(&mut q.limit, name, parse_limit(value)?)?,
                 _ => {}
             }
@@ -119,6 +123,39 @@ impl CallsQuery {
             && (!self.silence || call.is_silent())
             && self.direction.is_none_or(|d| call.direction == d)
             && self.status.is_none_or(|s| call.status == s)
+            && self
+                .project
+                .is_none_or(|p| call.project.as_deref() == Some(p.as_str()))
+    }
+}
+
+/// A project's name as a filter: 1 to 32 of `a-z0-9_-`, kept inline so
+/// the query stays `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectName {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl ProjectName {
+    fn parse(value: &str) -> Result<Self, QueryError> {
+        let allowed = |b: u8| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-');
+        if value.is_empty() || value.len() > 32 || !value.bytes().all(allowed) {
+            return Err(QueryError(format!(
+                "project={value:?} is not a project name (1 to 32 of a-z, 0-9, _ and -)"
+            )));
+        }
+        let mut bytes = [0; 32];
+        bytes[..value.len()].copy_from_slice(value.as_bytes());
+        Ok(ProjectName {
+            bytes,
+            len: value.len() as u8,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
     }
 }
 
@@ -159,6 +196,7 @@ mod tests {
                 issue: Some(Issue::Any),
                 direction: Some(Direction::OutboundApi),
                 status: Some(CallStatus::NoAnswer),
+                project: None,
                 limit: Some(20),
                 silence: false,
             }

@@ -9,9 +9,10 @@ use prometheus::proto::MetricFamily;
 use prometheus::{Counter, CounterVec, Gauge, GaugeVec, Opts};
 
 use super::shared::CallState;
-use super::{Unfinished, UnfinishedReason};
+use super::{CallTable, UnfinishedReason};
 use crate::catalogue::{self, Family};
-use crate::domain::Direction;
+use crate::domain::{project_labels, with_project, Direction, ProjectId, ProjectNames};
+use crate::domain::{ProjectSlots, MAX_PROJECTS};
 
 /// The series of one direction.
 struct DirectionSeries {
@@ -20,11 +21,14 @@ struct DirectionSeries {
     unfinished: [Counter; 2],
 }
 
+/// Index: `Direction::index()`.
+type ProjectSeries = [OnceLock<DirectionSeries>; Direction::COUNT];
+
 pub(super) struct TableSeries {
     active: GaugeVec,
     unfinished: CounterVec,
-    /// Index: `Direction::index()`.
-    by_direction: [OnceLock<DirectionSeries>; Direction::COUNT],
+    names: Arc<ProjectNames>,
+    by_project: ProjectSlots<ProjectSeries>,
 }
 
 fn opts(f: Family) -> Opts {
@@ -32,42 +36,82 @@ fn opts(f: Family) -> Opts {
 }
 
 impl TableSeries {
-    /// Every known direction's series at 0; `other` once it has a call.
-    pub(super) fn new() -> Self {
+    /// Every known direction's series at 0 (of each listed project with a
+    /// projects file); `other` once it has a call.
+    pub(super) fn new(names: Arc<ProjectNames>) -> Self {
+        let labels = |rest: &[&'static str]| project_labels(names.is_labelled(), rest);
         let series = TableSeries {
-            active: GaugeVec::new(opts(catalogue::ACTIVE), &["direction"])
+            active: GaugeVec::new(opts(catalogue::ACTIVE), &labels(&["direction"]))
                 .expect("valid metric definition"),
-            unfinished: CounterVec::new(opts(catalogue::UNFINISHED), &["direction", "reason"])
-                .expect("valid metric definition"),
-            by_direction: std::array::from_fn(|_| OnceLock::new()),
+            unfinished: CounterVec::new(
+                opts(catalogue::UNFINISHED),
+                &labels(&["direction", "reason"]),
+            )
+            .expect("valid metric definition"),
+            by_project: ProjectSlots::new(names.capacity()),
+            names,
         };
-        for direction in Direction::known() {
-            series.of(direction);
+        if !series.names.is_labelled() {
+            series.start(ProjectId::default());
         }
         series
     }
 
-    fn of(&self, direction: Direction) -> &DirectionSeries {
-        self.by_direction[direction.index()].get_or_init(|| {
+    /// A project's series at 0, for each known direction.
+    pub(super) fn start(&self, project: ProjectId) {
+        for direction in Direction::known() {
+            self.of(project, direction);
+        }
+    }
+
+    fn of(&self, project: ProjectId, direction: Direction) -> &DirectionSeries {
+        let slots = self
+            .by_project
+            .get_or_init(project, || std::array::from_fn(|_| OnceLock::new()));
+        slots[direction.index()].get_or_init(|| {
+            let name = self
+                .names
+                .name(project)
+                .filter(|_| self.names.is_labelled());
             let d = direction.as_str();
             DirectionSeries {
-                active: self.active.with_label_values(&[d]),
-                unfinished: UnfinishedReason::ALL
-                    .map(|r| self.unfinished.with_label_values(&[d, r.as_str()])),
+                active: self.active.with_label_values(&with_project(&name, &[d])),
+                unfinished: UnfinishedReason::ALL.map(|r| {
+                    let labels = with_project(&name, &[d, r.as_str()]);
+                    self.unfinished.with_label_values(&labels)
+                }),
             }
         })
     }
 
-    pub(super) fn unfinished(&self, unfinished: &Unfinished) {
-        for (direction, reason, n) in unfinished.iter() {
-            self.of(direction).unfinished[reason as usize].inc_by(n as f64);
-        }
-    }
-
-    /// Sets the gauge; `other` is created only once it has a call.
-    pub(super) fn active(&self, direction: Direction, calls: u64) {
-        if calls > 0 || self.by_direction[direction.index()].get().is_some() {
-            self.of(direction).active.set(calls as f64);
+    /// Brings the gauges and counters up to the table's figures; `other`
+    /// directions (and an unlisted project) appear once they have a call.
+    pub(super) fn sync(&self, table: &CallTable) {
+        let active = table.active_by_project();
+        let totals = table.unfinished_by_project();
+        for i in 0..active.len().max(totals.len()).min(MAX_PROJECTS) {
+            let project = ProjectId::from_index(i);
+            for direction in Direction::ALL.iter().copied() {
+                let d = direction.index();
+                let calls = active.get(i).map_or(0, |a| a[d]);
+                let gone = totals.get(i).map_or([0, 0], |t| t[d]);
+                let made = self
+                    .by_project
+                    .get(project)
+                    .is_some_and(|s| s[d].get().is_some());
+                if !made && calls == 0 && gone == [0, 0] {
+                    continue;
+                }
+                let s = self.of(project, direction);
+                s.active.set(calls as f64);
+                for (counter, total) in s.unfinished.iter().zip(gone) {
+                    // Counts are far below 2^53: exact in an f64.
+                    let behind = total as f64 - counter.get();
+                    if behind > 0.0 {
+                        counter.inc_by(behind);
+                    }
+                }
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::series::{TableCollector, TableSeries};
 use super::{CallEvent, CallTable, CallsConfig, Effects};
-use crate::domain::{Direction, Params, StatusEvent};
+use crate::domain::{Params, Project, ProjectId, ProjectNames, StatusEvent};
 
 /// Where the call state reads the time: the real monotonic clock, or a
 /// test's, so expiry is tested without sleeping.
@@ -28,12 +28,26 @@ impl CallState {
     }
 
     pub fn with_clock(config: &CallsConfig, clock: Clock) -> Arc<Self> {
+        Self::with_projects(config, clock, Arc::new(ProjectNames::unlabelled()))
+    }
+
+    /// With the series of `names`' projects (labelled with a projects file).
+    pub fn with_projects(
+        config: &CallsConfig,
+        clock: Clock,
+        names: Arc<ProjectNames>,
+    ) -> Arc<Self> {
         Arc::new(CallState {
             table: Mutex::new(CallTable::new(config)),
             include_numbers: config.include_numbers,
-            series: TableSeries::new(),
+            series: TableSeries::new(names),
             clock,
         })
+    }
+
+    /// A listed project's series at 0, at start or when a reload adds it.
+    pub fn start_project(&self, project: ProjectId) {
+        self.series.start(project);
     }
 
     /// The collector to register: active and unfinished calls, up to date
@@ -51,26 +65,33 @@ impl CallState {
     /// Follows one accepted, non-duplicate event; counts the calls its
     /// arrival forgot. `numbers` are read only with `--calls.include-numbers`.
     pub fn record(&self, event: &StatusEvent, params: &Params<'_>, at: OffsetDateTime) -> Effects {
-        let call = CallEvent::from_status(event, params, self.include_numbers);
+        self.record_in(&Project::NONE, event, params, at)
+    }
+
+    /// [`Self::record`] for an event of `project`.
+    pub fn record_in(
+        &self,
+        project: &Project,
+        event: &StatusEvent,
+        params: &Params<'_>,
+        at: OffsetDateTime,
+    ) -> Effects {
+        let mut call = CallEvent::from_status(event, params, self.include_numbers);
+        call.project = project;
         let now = (self.clock)();
-        let effects = self.lock().record(&call, now, at);
-        self.series.unfinished(&effects.unfinished);
+        let mut table = self.lock();
+        let effects = table.record(&call, now, at);
+        if !effects.unfinished.is_empty() {
+            self.series.sync(&table);
+        }
         effects
     }
 
     /// Forgets the calls older than `--calls.max-age` and sets the gauge of
     /// calls in progress.
     pub(super) fn refresh(&self) {
-        let (unfinished, active) = {
-            let mut table = self.lock();
-            let unfinished = table.expire((self.clock)());
-            let active: [u64; Direction::COUNT] =
-                std::array::from_fn(|i| table.active(Direction::ALL[i]));
-            (unfinished, active)
-        };
-        self.series.unfinished(&unfinished);
-        for (direction, calls) in Direction::ALL.iter().zip(active) {
-            self.series.active(*direction, calls);
-        }
+        let mut table = self.lock();
+        table.expire((self.clock)());
+        self.series.sync(&table);
     }
 }

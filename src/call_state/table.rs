@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use super::recent::RecentCalls;
 use super::stamps::{Completed, Stamps};
 use super::{CallEvent, CallsConfig, Thresholds};
-use crate::domain::{CallStatus, Direction, FinishedCall, RecordedNumbers};
+use crate::domain::{CallStatus, Direction, FinishedCall, ProjectId, RecordedNumbers};
 
 /// Why a call was forgotten before its terminal event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +82,8 @@ pub struct Effects {
     pub unfinished: Unfinished,
     /// The record of the call, on its first terminal event.
     pub finished: Option<FinishedCall>,
+    /// The event's project: the slot of its series.
+    pub project: ProjectId,
 }
 
 type Keyed<V> = crate::prehashed::Map<V>;
@@ -95,6 +97,8 @@ struct Live {
     stamps: Stamps,
     direction: Direction,
     status: CallStatus,
+    /// Whose active calls it counts in.
+    project: ProjectId,
 }
 
 /// A call that left the table: ended, or forgotten before its end.
@@ -127,7 +131,12 @@ pub struct CallTable {
     gone: Keyed<Gone>,
     /// Keys of `gone`, oldest first; each key once.
     gone_order: VecDeque<u64>,
-    active: [u64; Direction::COUNT],
+    /// Index: `ProjectId::index()`, then `Direction::index()`; grown when
+    /// a project has its first call.
+    active: Vec<[u64; Direction::COUNT]>,
+    /// Calls forgotten unfinished since start, by project, direction and
+    /// reason: the scrape brings the counters up to these.
+    unfinished_totals: Vec<[[u64; 2]; Direction::COUNT]>,
     generations: u64,
     terminals: u64,
     recent: RecentCalls,
@@ -146,7 +155,8 @@ impl CallTable {
             order: VecDeque::new(),
             gone: Keyed::default(),
             gone_order: VecDeque::new(),
-            active: [0; Direction::COUNT],
+            active: vec![[0; Direction::COUNT]],
+            unfinished_totals: vec![[[0; 2]; Direction::COUNT]],
             generations: 0,
             terminals: 0,
             recent: RecentCalls::new(config.recent),
@@ -155,7 +165,27 @@ impl CallTable {
 
     /// Calls in progress with this direction: `signalwire_calls_active`.
     pub fn active(&self, direction: Direction) -> u64 {
-        self.active[direction.index()]
+        self.active.iter().map(|a| a[direction.index()]).sum()
+    }
+
+    /// Calls in progress by project (index: `ProjectId::index()`) and
+    /// direction.
+    pub fn active_by_project(&self) -> &[[u64; Direction::COUNT]] {
+        &self.active
+    }
+
+    /// Calls forgotten unfinished since start, by project, direction and
+    /// reason (`UnfinishedReason as usize`).
+    pub fn unfinished_by_project(&self) -> &[[[u64; 2]; Direction::COUNT]] {
+        &self.unfinished_totals
+    }
+
+    fn active_mut(&mut self, project: ProjectId) -> &mut [u64; Direction::COUNT] {
+        let i = project.index();
+        if self.active.len() <= i {
+            self.active.resize(i + 1, [0; Direction::COUNT]);
+        }
+        &mut self.active[i]
     }
 
     /// Calls in progress, all directions.
@@ -220,8 +250,14 @@ impl CallTable {
     /// Moves a call in progress to the memory of calls gone, unfinished.
     fn forget(&mut self, key: u64, reason: UnfinishedReason, unfinished: &mut Unfinished) {
         if let Some(live) = self.live.remove(&key) {
-            self.active[live.direction.index()] -= 1;
+            self.active_mut(live.project)[live.direction.index()] -= 1;
             unfinished.add(live.direction, reason);
+            let i = live.project.index();
+            if self.unfinished_totals.len() <= i {
+                self.unfinished_totals
+                    .resize(i + 1, [[0; 2]; Direction::COUNT]);
+            }
+            self.unfinished_totals[i][live.direction.index()][reason as usize] += 1;
             self.remember(key, live.stamps, live.direction, false);
         }
     }
@@ -271,6 +307,7 @@ impl CallTable {
             negative_delays: 0,
             unfinished: Unfinished::default(),
             finished: None,
+            project: event.project.id,
         };
         self.expire_into(now, &mut effects.unfinished);
         let key = self.key(event.account_sid, event.call_sid);
@@ -328,10 +365,11 @@ impl CallTable {
             stamps,
             direction: event.direction,
             status: event.status,
+            project: event.project.id,
         };
         self.live.insert(key, live);
         self.order.push_back((now, key, self.generations));
-        self.active[event.direction.index()] += 1;
+        self.active_mut(event.project.id)[event.direction.index()] += 1;
         completed
     }
 
@@ -343,7 +381,7 @@ impl CallTable {
         fx: &mut Effects,
     ) {
         let (stamps, direction) = if let Some(live) = self.live.remove(&key) {
-            self.active[live.direction.index()] -= 1;
+            self.active_mut(live.project)[live.direction.index()] -= 1;
             self.remember(key, live.stamps, live.direction, true);
             self.compact();
             (live.stamps, live.direction)
@@ -382,6 +420,7 @@ impl CallTable {
             received_at,
             account_sid: event.account_sid.to_owned(),
             call_sid: event.call_sid.to_owned(),
+            project: event.project.name.clone(),
             status: event.status,
             direction,
             sip_result_code: event.quality.sip_result_code,

@@ -31,6 +31,7 @@ fn event(call: &str, status: CallStatus, timestamp: Option<Result<OffsetDateTime
         timestamp,
         quality: Quality::default(),
         numbers: Numbers::default(),
+        project: &NO_PROJECT,
     })
 }
 
@@ -621,7 +622,8 @@ fn an_entry_has_exactly_the_documented_keys_and_no_numbers_by_default() {
         c.json(""),
         concat!(
             r#"{"calls":[{"received_at":"2026-11-27T12:01:10Z","account_sid":"AC0001","#,
-            r#""call_sid":"CA1","status":"completed","direction":"outbound-api","#,
+            r#""call_sid":"CA1","project":null,"#,
+            r#""status":"completed","direction":"outbound-api","#,
             r#""sip_result_code":200,"duration_seconds":57,"mos":3.1,"#,
             r#""packet_loss_ratio":0.25,"jitter_max_variance":12.5,"#,
             r#""post_dial_delay_seconds":3,"answer_delay_seconds":5,"#,
@@ -647,7 +649,8 @@ fn numbers_appear_only_when_included_and_unknown_values_are_null() {
         c.json("status=no-answer"),
         concat!(
             r#"{"calls":[{"received_at":"2026-11-27T12:00:00Z","account_sid":"AC0001","#,
-            r#""call_sid":"CA1","status":"no-answer","direction":"outbound-api","#,
+            r#""call_sid":"CA1","project":null,"#,
+            r#""status":"no-answer","direction":"outbound-api","#,
             r#""sip_result_code":null,"duration_seconds":null,"mos":null,"#,
             r#""packet_loss_ratio":null,"jitter_max_variance":null,"#,
             r#""post_dial_delay_seconds":null,"answer_delay_seconds":null,"issues":[],"#,

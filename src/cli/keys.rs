@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::projects::{KeyConfig, KeySources};
 use crate::signature::{keys_from_text, SigningKey};
 
 /// The signature flags: which keys callbacks must be signed with.
@@ -39,30 +40,50 @@ pub struct SignatureArgs {
         env = "SIGNALWIRE_EXPORTER_INSECURE_SKIP_SIGNATURE_VALIDATION"
     )]
     pub skip_signature_validation: bool,
+
+    /// YAML file of projects, each with its account SID and its own signing
+    /// key files; call series then carry a `project` label. Re-read on
+    /// SIGHUP and POST /-/reload.
+    #[arg(
+        long = "signalwire.projects-file",
+        env = "SIGNALWIRE_EXPORTER_PROJECTS_FILE",
+        value_name = "FILE"
+    )]
+    pub projects_file: Option<PathBuf>,
 }
 
-pub(super) const NO_KEY: &str = "no signing key configured: set --signalwire.signing-key \
-    (or SIGNALWIRE_SIGNING_KEY, or --signalwire.signing-key-file) to your SignalWire \
-    project's Signing Key, or pass --insecure.skip-signature-validation to accept \
-    unsigned callbacks";
+#[cfg(test)]
+pub(super) use crate::projects::NO_KEY;
 
 impl SignatureArgs {
-    /// The keys to accept, `None` with validation off, or why none is set.
-    pub fn accepted_keys(&self) -> Result<Option<Vec<SigningKey>>, String> {
-        if self.skip_signature_validation {
-            return Ok(None);
-        }
-        let file = self.signing_key_file.as_deref();
-        let keys = collect(&self.signing_keys, file, "--signalwire.signing-key-file")?;
-        if keys.is_empty() {
-            return Err(NO_KEY.into());
-        }
-        Ok(Some(keys))
+    /// Where the keys come from, and what they read at start: the global
+    /// keys (`None` with validation off) and the projects, or the first
+    /// reason they are refused. With a projects file the global keys are
+    /// optional; with neither, the exporter refuses to start.
+    pub fn keys(&self) -> Result<(KeySources, KeyConfig, Option<Vec<SigningKey>>), String> {
+        let validation = !self.skip_signature_validation;
+        let sources = KeySources {
+            // Validation off: the key flags are not read at all, as before.
+            flag_keys: if validation {
+                self.signing_keys
+                    .iter()
+                    .flat_map(|v| keys_from_text(v))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            key_file: self.signing_key_file.clone().filter(|_| validation),
+            projects_file: self.projects_file.clone(),
+        };
+        let config = sources.read(validation)?;
+        let global = validation.then(|| config.global.clone());
+        Ok((sources, config, global))
     }
 }
 
 /// The keys given as flag values (comma-separated in the environment
 /// variable) and in `file`, in that order, without repeats.
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))]
 pub(super) fn collect(
     values: &[String],
     file: Option<&Path>,

@@ -34,8 +34,11 @@ impl ServerArgs {
     /// quality flags, so that with several mistakes the first is named.
     pub fn settings(&self) -> Result<Settings, String> {
         let web = self.web.settings()?;
+        let (key_sources, keys, signing_keys) = self.signatures.keys()?;
         Ok(Settings {
-            signing_keys: self.signatures.accepted_keys()?,
+            signing_keys,
+            key_sources,
+            projects: keys.projects,
             dedupe: self.dedupe.config(),
             calls: self.calls.config(&self.quality)?,
             ..web
@@ -93,9 +96,30 @@ pub(super) async fn serve(args: &ServerArgs) -> ExitCode {
         keys = settings.signing_keys.as_ref().map_or(0, Vec::len),
         "listening"
     );
+    reload_on_sighup(app.state().clone());
     app.run_until(shutdown_signal()).await;
     ExitCode::SUCCESS
 }
+
+/// Each SIGHUP re-reads the projects file and every key file, as `POST
+/// /-/reload` does.
+#[cfg(unix)]
+fn reload_on_sighup(state: crate::routes::AppState) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        return tracing::warn!("SIGHUP cannot be caught: reload with POST /-/reload");
+    };
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let state = state.clone();
+            // The outcome is logged and in the reload gauges.
+            let _ = tokio::task::spawn_blocking(move || state.reload()).await;
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn reload_on_sighup(_: crate::routes::AppState) {}
 
 #[cfg(test)]
 mod tests {

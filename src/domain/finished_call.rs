@@ -19,6 +19,8 @@ pub struct FinishedCall {
     pub received_at: OffsetDateTime,
     pub account_sid: String,
     pub call_sid: String,
+    /// The `project` label value; `None` without a projects file.
+    pub project: Option<std::sync::Arc<str>>,
     pub status: CallStatus,
     pub direction: Direction,
     pub sip_result_code: Option<u16>,
@@ -141,6 +143,7 @@ impl Serialize for FinishedCall {
         m.serialize_entry("received_at", &self.received_at.format(&Rfc3339).ok())?;
         m.serialize_entry("account_sid", &self.account_sid)?;
         m.serialize_entry("call_sid", &self.call_sid)?;
+        m.serialize_entry("project", &self.project.as_deref())?;
         m.serialize_entry("status", self.status.as_str())?;
         m.serialize_entry("direction", self.direction.as_str())?;
         m.serialize_entry("sip_result_code", &self.sip_result_code)?;

@@ -7,6 +7,7 @@ mod event;
 mod fields;
 mod finished_call;
 mod params;
+mod project;
 mod quality;
 mod reading;
 
@@ -17,5 +18,9 @@ pub use fields::{
 pub use finished_call::{FinishedCall, Numbers, RecordedNumbers, SILENCE};
 pub use labels::{CallStatus, Direction, Outcome, SipCode};
 pub use params::{DecodeError, Params, Value};
+pub use project::{
+    project_labels, with_project, Project, ProjectId, ProjectNames, ProjectSlots, MAX_PROJECTS,
+    OTHER,
+};
 pub use quality::{Audio, Issue, Issues, Quality, Thresholds};
 pub use reading::Reading;

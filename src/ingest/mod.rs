@@ -24,18 +24,19 @@ use time::OffsetDateTime;
 
 use crate::call_state::CallState;
 use crate::dedupe::Dedupe;
-use crate::domain::{Outcome, Params, StatusEvent};
+use crate::domain::{Outcome, Params, Project, StatusEvent};
+use crate::projects::{KeyRing, Keys};
 use crate::recorder::Recorder;
 use crate::signature::{SignedUrl, Verifier};
 use buffer::Buffer;
 pub use rejection::Rejection;
 pub use verify::verify_json_request;
-use verify::verify_signature;
+use verify::{sha1_signature, verify_signature};
 
 /// What accepting a callback needs, and where it goes.
 pub struct Ingest {
-    /// `None` when signature validation is off.
-    pub verifier: Option<Verifier>,
+    /// The keys in force (per project, and global), swapped by a reload.
+    pub keys: Arc<KeyRing>,
     pub signed_url: SignedUrl,
     pub dedupe: Dedupe,
     /// `--web.max-body-bytes`: bodies and GET queries.
@@ -97,13 +98,14 @@ impl Ingest {
             }
             BodyKind::Form | BodyKind::Json => Buffer::copy_of(body),
         };
-        let params = self.verified_params(parts, kind, body, &mut bytes)?;
+        let keys = self.keys.current();
+        let (params, project) = self.verified_params(parts, kind, body, &mut bytes, &keys)?;
         let event = StatusEvent::parse(&params).map_err(Rejection::BadEvent)?;
         if !self.dedupe.first_delivery(&event.id) {
             return Ok(Outcome::Duplicate);
         }
         let received_at = OffsetDateTime::now_utc();
-        let effects = self.calls.record(&event, &params, received_at);
+        let effects = self.calls.record_in(project, &event, &params, received_at);
         self.recorder.record(&event, &effects, received_at);
         if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
             call_log::log(call);
@@ -111,42 +113,82 @@ impl Ingest {
         Ok(Outcome::Accepted)
     }
 
-    /// The parameters of a callback whose signature holds. `body` is the
+    /// The parameters of a callback whose signature holds, and its project:
+    /// the keys are those of its AccountSid (`Keys::resolve`). `body` is the
     /// body as sent (the SHA-256 header signs it); `bytes` its copy.
-    fn verified_params<'b>(
+    fn verified_params<'b, 'k>(
         &self,
         parts: &Parts,
         kind: BodyKind,
         body: &[u8],
         bytes: &'b mut [u8],
-    ) -> Result<Params<'b>, Rejection> {
-        let verify = |raw: &[u8], sha1: &dyn Fn(&Verifier, &str, &[u8]) -> bool| {
-            let Some(v) = &self.verifier else {
+        keys: &'k Keys,
+    ) -> Result<(Params<'b>, &'k Project), Rejection> {
+        let validation = self.keys.validation();
+        let verify = |v: Option<&Verifier>, check: &dyn Fn(&Verifier, &str, &[u8]) -> bool| {
+            if !validation {
                 return Ok(());
+            }
+            let Some(v) = v else {
+                // No keys for this account: refused, for want of a header first.
+                sha1_signature(&parts.headers)?;
+                return Err(Rejection::InvalidSignature);
             };
             let url = self.signed_url.for_request(called(parts), &parts.headers);
-            verify_signature(v, &parts.headers, &url, raw, |sig| sha1(v, &url, sig))
+            let raw = if kind == BodyKind::Query { &[][..] } else { body };
+            verify_signature(v, &parts.headers, &url, raw, |sig| check(v, &url, sig))
         };
         match kind {
-            BodyKind::Query => {
+            BodyKind::Query | BodyKind::Form => {
                 let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
-                // The query is part of the signed URL; there are no body params.
-                verify(b"", &|v, url, sig| {
-                    v.verify_form(url, &Params::default(), sig)
-                })?;
-                Ok(params)
+                let (v, project) = resolve(keys, &params);
+                // A query is part of the signed URL; it has no body params.
+                let none = Params::default();
+                let signed = if kind == BodyKind::Query {
+                    &none
+                } else {
+                    &params
+                };
+                verify(v, &|v, url, sig| v.verify_form(url, signed, sig))?;
+                Ok((params, project))
             }
-            BodyKind::Form => {
-                let params = Params::decode_form(bytes).map_err(Rejection::Undecodable)?;
-                verify(body, &|v, url, sig| v.verify_form(url, &params, sig))?;
-                Ok(params)
+            BodyKind::Json if !keys.has_projects() => {
+                let (v, project) = keys.resolve("");
+                verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                let params = Params::from_json(bytes).map_err(Rejection::Undecodable)?;
+                Ok((params, project))
             }
             BodyKind::Json => {
-                verify(body, &|v, url, sig| v.verify_json(url, body, sig))?;
-                Params::from_json(bytes).map_err(Rejection::Undecodable)
+                // The account is inside the body: parsed first, recorded
+                // only once its signature holds. A body that does not
+                // parse is checked with the global keys, so a forgery
+                // still gets 403.
+                let bytes: &'b [u8] = bytes;
+                match Params::from_json(bytes) {
+                    Ok(params) => {
+                        let (v, project) = resolve(keys, &params);
+                        verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                        Ok((params, project))
+                    }
+                    Err(e) => {
+                        let (v, _) = keys.resolve("");
+                        verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                        Err(Rejection::Undecodable(e))
+                    }
+                }
             }
         }
     }
+}
+
+/// The keys and project of the AccountSid a callback claims. Without a
+/// projects file the field is not even looked up.
+fn resolve<'k>(keys: &'k Keys, params: &Params<'_>) -> (Option<&'k Verifier>, &'k Project) {
+    if !keys.has_projects() {
+        return keys.resolve("");
+    }
+    let account_sid = params.get("AccountSid").and_then(|v| v.as_text());
+    keys.resolve(account_sid.unwrap_or(""))
 }
 
 /// The URI the sender called: under a route prefix axum hands the handler

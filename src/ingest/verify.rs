@@ -55,7 +55,7 @@ pub fn verify_json_request(
     })
 }
 
-fn sha1_signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
+pub(super) fn sha1_signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
     headers
         .get(SIGNALWIRE_SIGNATURE)
         .or_else(|| headers.get(TWILIO_SIGNATURE))

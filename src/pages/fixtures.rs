@@ -26,6 +26,7 @@ pub fn call(sid: &str, status: CallStatus, issues: &[Issue]) -> FinishedCall {
         received_at: datetime!(2026-11-29 18:41:07.412 UTC),
         account_sid: String::new(),
         call_sid: sid.into(),
+        project: None,
         status,
         direction: Direction::Inbound,
         sip_result_code: None,
@@ -110,6 +111,7 @@ pub fn with_counts(counts: WindowCounts) -> StatusSnapshot {
         figures: StatusFigures::new(Duration::from_secs(600), counts, hour(minute)),
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(vec![call("CA1", CallStatus::Failed, &[Issue::LowMos])]),
+        projects: Vec::new(),
     }
 }
 

@@ -29,6 +29,9 @@ pub struct StatusSnapshot {
     /// The newest bad calls, newest first; `None` hides the table (say,
     /// because `/calls` needs credentials this page does not ask for).
     pub latest_bad_calls: Option<Vec<FinishedCall>>,
+    /// With a projects file: (label, href) of the view of all projects and
+    /// of each project's; empty otherwise (no list is shown).
+    pub projects: Vec<(String, String)>,
 }
 
 /// The status page, refreshing itself every 10 s.
@@ -38,6 +41,15 @@ pub fn render_status_page(s: &StatusSnapshot) -> String {
     let v = &f.verdict;
     let body = html! {
         (header("SignalWire Exporter", &note, &nav(&s.links)))
+        @if !s.projects.is_empty() {
+            nav id="projects" {
+                "Projects: "
+                @for (i, (label, href)) in s.projects.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    a href=(href) { (label) }
+                }
+            }
+        }
         div class={ "banner " (v.level.class()) } id="verdict" { (v.text) }
         @if f.counts.webhooks.iter().all(|n| *n == 0) {
             (getting_started(&s.links))

@@ -8,7 +8,7 @@ use prometheus::{
 };
 
 use crate::catalogue::{self, Family as Def};
-use crate::domain::{MetricDef, Numeric, Series, FIELDS, PACKET_LOSS};
+use crate::domain::{project_labels, MetricDef, Numeric, Series, FIELDS, PACKET_LOSS};
 
 pub(super) const CALL_LABELS: &[&str] = &["status", "direction"];
 
@@ -89,16 +89,15 @@ pub(super) fn counter_vec(registry: &Registry, def: Def, labels: &[&str]) -> Cou
 }
 
 impl CallFamilies {
-    pub(super) fn register(r: &Registry) -> Self {
+    /// With `project` first in every family's labels when `labelled`.
+    pub(super) fn register(r: &Registry, labelled: bool) -> Self {
+        let call = project_labels(labelled, CALL_LABELS);
+        let sip = project_labels(labelled, &["status", "direction", "code"]);
         CallFamilies {
-            events: counter_vec(r, catalogue::EVENTS, CALL_LABELS),
-            sip: counter_vec(
-                r,
-                catalogue::SIP_RESPONSES,
-                &["status", "direction", "code"],
-            ),
-            fields: FIELDS.map(|row| Family::register(r, &row.metric, CALL_LABELS)),
-            loss: Family::register(r, &PACKET_LOSS, CALL_LABELS),
+            events: counter_vec(r, catalogue::EVENTS, &call),
+            sip: counter_vec(r, catalogue::SIP_RESPONSES, &sip),
+            fields: FIELDS.map(|row| Family::register(r, &row.metric, &call)),
+            loss: Family::register(r, &PACKET_LOSS, &call),
         }
     }
 }
@@ -125,6 +124,23 @@ pub(super) fn exporter_metrics(
         counter_vec(r, catalogue::INVALID_FIELDS, &["field"]),
         counter_vec(r, catalogue::UNRECOGNIZED_VALUES, &["field"]),
     )
+}
+
+/// The reload gauges: successful, and the time of the last success (both
+/// set as at a successful reload when the process starts).
+pub(super) fn reload_gauges(r: &Registry) -> (Gauge, Gauge) {
+    let gauge = |def: Def| register(r, Gauge::new(def.name, def.help));
+    let ok = gauge(catalogue::RELOAD_SUCCESSFUL);
+    let at = gauge(catalogue::RELOAD_SUCCESS_TIME);
+    ok.set(1.0);
+    at.set(unix_now());
+    (ok, at)
+}
+
+pub(super) fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Time from each event's Timestamp to its receipt.

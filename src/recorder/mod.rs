@@ -13,29 +13,38 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use prometheus::core::Collector;
-use prometheus::{Counter, CounterVec, Histogram, Registry, TextEncoder};
+use prometheus::{Counter, CounterVec, Gauge, Histogram, Registry, TextEncoder};
 use time::OffsetDateTime;
 
 use crate::call_state::{Clock, Effects};
 use crate::domain::{
-    CallStatus, Direction, Field, Numeric, Outcome, Reading, SipCode, Special, StatusEvent,
+    with_project, CallStatus, Direction, Field, Numeric, Outcome, ProjectId, ProjectNames,
+    ProjectSlots, Reading, SipCode, Special, StatusEvent,
 };
 use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries};
+use families::{reload_gauges, unix_now};
 use per_call::CallMetrics;
 pub use window::{
     ended_index, mos_bounds, Ended, Minute, MinuteCounts, WindowCounts, ENDED, MINUTES,
     WINDOW_SECONDS,
 };
 
+/// Whose calls the status page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    All,
+    Project(ProjectId),
+    /// A name no project has: nothing.
+    Nobody,
+}
+
 pub struct Recorder {
     registry: Registry,
     families: CallFamilies,
-    /// Index: status × direction.
-    events: Box<[OnceLock<Counter>]>,
-    /// Index: status × direction; only terminal statuses are ever filled.
-    calls: Box<[OnceLock<CallSeries>]>,
-    /// Index: (status × direction) × SIP code.
-    sip: Box<[OnceLock<Counter>]>,
+    /// The `project` label values, when call families carry it.
+    names: Arc<ProjectNames>,
+    /// The call series of each project (one, unnamed, without a file).
+    projects: ProjectSlots<ProjectSeries>,
     delivery_delay: Histogram,
     outcomes: Vec<Counter>,
     /// Index: `Field::index()`; `None` where the field cannot be that.
@@ -45,8 +54,32 @@ pub struct Recorder {
     per_call: CallMetrics,
     /// The status page's recent counts.
     window: window::Window,
-    /// Where the window reads the time: a test's clock, or the real one.
+    /// The same per project, with a projects file only.
+    project_windows: Option<ProjectSlots<window::Window>>,
+    /// Where the windows read the time: a test's clock, or the real one.
     clock: Clock,
+    reload_successful: Gauge,
+    reload_success_time: Gauge,
+}
+
+/// A project's event and terminal series.
+struct ProjectSeries {
+    /// Index: status × direction.
+    events: Box<[OnceLock<Counter>]>,
+    /// Index: status × direction; only terminal statuses are ever filled.
+    calls: Box<[OnceLock<CallSeries>]>,
+    /// Index: (status × direction) × SIP code.
+    sip: Box<[OnceLock<Counter>]>,
+}
+
+impl ProjectSeries {
+    fn new() -> Self {
+        ProjectSeries {
+            events: slots(CallStatus::COUNT * Direction::COUNT),
+            calls: slots(CallStatus::COUNT * Direction::COUNT),
+            sip: slots(CallStatus::COUNT * Direction::COUNT * SipCode::COUNT),
+        }
+    }
 }
 
 fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
@@ -67,19 +100,26 @@ fn by_field(vec: &CounterVec, fields: impl Iterator<Item = Field>) -> Vec<Option
 }
 
 impl Recorder {
+    /// Without a projects file: no `project` label, every series at start.
     pub fn new(signature_validation: bool) -> Self {
-        Self::with_clock(signature_validation, Arc::new(Instant::now))
+        let names = ProjectNames::unlabelled().into();
+        let recorder = Self::with_projects(signature_validation, names, Arc::new(Instant::now));
+        recorder.start_project(ProjectId::default());
+        recorder
     }
 
-    /// With the status page's window reading `clock`.
-    pub fn with_clock(signature_validation: bool, clock: Clock) -> Self {
+    /// With call families labelled as `names` says, and the status page's
+    /// windows reading `clock`; a project's series are made by
+    /// [`Self::start_project`].
+    pub fn with_projects(signature_validation: bool, names: Arc<ProjectNames>, clock: Clock) -> Self {
         let r = Registry::new();
-        let families = CallFamilies::register(&r);
+        let families = CallFamilies::register(&r, names.is_labelled());
         let delivery_delay = delivery_delay(&r);
         let outcomes_vec = counter_vec(&r, crate::catalogue::WEBHOOKS, &["outcome"]);
         let (invalid_vec, unrecognized_vec) = exporter_metrics(&r, signature_validation);
-        let per_call = CallMetrics::register(&r);
-        let recorder = Recorder {
+        let per_call = CallMetrics::register(&r, Arc::clone(&names));
+        let (reload_successful, reload_success_time) = reload_gauges(&r);
+        Recorder {
             invalid: by_field(&invalid_vec, Field::validated()),
             unrecognized: by_field(&unrecognized_vec, Field::ENUMERATED.into_iter()),
             outcomes: Outcome::ALL
@@ -88,25 +128,99 @@ impl Recorder {
                 .collect(),
             registry: r,
             families,
-            events: slots(CallStatus::COUNT * Direction::COUNT),
-            calls: slots(CallStatus::COUNT * Direction::COUNT),
-            sip: slots(CallStatus::COUNT * Direction::COUNT * SipCode::COUNT),
+            projects: ProjectSlots::new(names.capacity()),
+            project_windows: names
+                .is_labelled()
+                .then(|| ProjectSlots::new(names.capacity())),
+            names,
             delivery_delay,
             per_call,
             window: window::Window::new(clock()),
             clock,
-        };
+            reload_successful,
+            reload_success_time,
+        }
+    }
+
+    /// A project's series at 0: at start, and when a reload lists it.
+    pub fn start_project(&self, p: ProjectId) {
         // rate() and alerts need zeros, not absent series: a series born with
         // its first event already counted loses that event to increase().
         for status in CallStatus::known() {
             for direction in Direction::known() {
-                recorder.events(status, direction);
+                self.events(p, status, direction);
                 if status.is_terminal() {
-                    recorder.calls(status, direction);
+                    self.calls(p, status, direction);
                 }
             }
         }
-        recorder
+        self.per_call.start(p);
+    }
+
+    /// Sets the reload gauges after a reload.
+    pub fn reloaded(&self, successful: bool) {
+        self.reload_successful
+            .set(if successful { 1.0 } else { 0.0 });
+        if successful {
+            self.reload_success_time.set(unix_now());
+        }
+    }
+
+    /// Applies `update` to the window's slot of now, and to the project's
+    /// window with a projects file.
+    fn window_add(&self, p: ProjectId, update: impl Fn(&mut WindowCounts)) {
+        let now = (self.clock)();
+        self.window.add(now, &update);
+        if let Some(w) = self.project_window(p) {
+            w.add(now, update);
+        }
+    }
+
+    /// Counts a finished call in the windows, as `window_add`.
+    fn window_call(&self, p: ProjectId, call: &crate::domain::FinishedCall) {
+        let now = (self.clock)();
+        self.window.call(now, call);
+        if let Some(w) = self.project_window(p) {
+            w.call(now, call);
+        }
+    }
+
+    /// A project's window, made on first use; `None` without a projects file.
+    fn project_window(&self, p: ProjectId) -> Option<&window::Window> {
+        let windows = self.project_windows.as_ref()?;
+        Some(windows.get_or_init(p, || self.window.sibling()))
+    }
+
+    /// The window `view` reads; `None` where nothing was counted.
+    fn window_of(&self, view: View) -> Option<&window::Window> {
+        match view {
+            View::All => Some(&self.window),
+            View::Project(p) => self.project_windows.as_ref()?.get(p),
+            View::Nobody => None,
+        }
+    }
+
+    /// The status page's counts over the window ending now; zeros for a
+    /// project without calls.
+    pub fn window(&self, view: View) -> WindowCounts {
+        match self.window_of(view) {
+            Some(w) => w.sum((self.clock)()),
+            None => WindowCounts::zero(),
+        }
+    }
+
+    /// The status page's trend: the last `MINUTES` minutes, oldest first.
+    pub fn minutes(&self, view: View) -> Vec<Minute> {
+        let now = (self.clock)();
+        match self.window_of(view) {
+            Some(w) => w.minutes(now),
+            None => self.window.sibling().minutes(now),
+        }
+    }
+
+    /// How long the window has counted: the exporter's uptime.
+    pub fn uptime(&self) -> Duration {
+        self.window.uptime((self.clock)())
     }
 
     pub fn outcome(&self, outcome: Outcome) {
@@ -125,12 +239,12 @@ impl Recorder {
 
     /// What the call table made of one event: delays and the finished call.
     fn record_call(&self, effects: &Effects) {
-        let (m, direction) = (&self.per_call, effects.direction);
+        let (m, direction, p) = (&self.per_call, effects.direction, effects.project);
         if let Some(seconds) = effects.post_dial_delay {
-            m.post_dial_delay(direction, seconds);
+            m.post_dial_delay(p, direction, seconds);
         }
         if let Some(seconds) = effects.answer_delay {
-            m.answer_delay(direction, seconds);
+            m.answer_delay(p, direction, seconds);
         }
         for _ in 0..effects.negative_delays {
             self.invalid(Field::Special(Special::Timestamp));
@@ -140,44 +254,29 @@ impl Recorder {
         };
         let with_media = call.audio.with_media;
         if with_media {
-            m.with_media(direction);
+            m.with_media(p, direction);
         }
         for issue in call.issues().labels() {
-            m.issue(direction, issue);
+            m.issue(p, direction, issue);
         }
         if call.is_silent() {
-            m.silent(direction);
+            m.silent(p, direction);
         }
-        self.window.call((self.clock)(), call);
-    }
-
-    /// The status page's counts over the window ending now.
-    pub fn window(&self) -> WindowCounts {
-        self.window.sum((self.clock)())
-    }
-
-    /// The status page's trend: the last `MINUTES` minutes, oldest first.
-    pub fn minutes(&self) -> Vec<Minute> {
-        self.window.minutes((self.clock)())
-    }
-
-    /// How long the window has counted: the exporter's uptime.
-    pub fn uptime(&self) -> Duration {
-        self.window.uptime((self.clock)())
+        self.window_call(p, call);
     }
 
     /// Records one accepted, non-duplicate event received at `now`, and
     /// what the call state made of it.
     pub fn record(&self, event: &StatusEvent, effects: &Effects, now: OffsetDateTime) {
-        self.record_event(event, now);
+        self.record_event(effects.project, event, now);
         self.record_call(effects);
     }
 
     /// The event's own series: its count, delivery delay and, when terminal,
     /// its call's totals.
-    fn record_event(&self, event: &StatusEvent, now: OffsetDateTime) {
+    fn record_event(&self, p: ProjectId, event: &StatusEvent, now: OffsetDateTime) {
         let (status, direction) = (event.status, event.direction);
-        self.events(status, direction).inc();
+        self.events(p, status, direction).inc();
         if status == CallStatus::Other {
             self.unrecognized(Special::CallStatus);
         }
@@ -192,21 +291,21 @@ impl Recorder {
             Reading::Absent => {}
         }
         if status.is_terminal() {
-            self.record_terminal(event);
+            self.record_terminal(p, event);
         }
     }
 
     /// The totals of a finished call: its SIP code and every numeric field
     /// the domain found meaningful (`StatusEvent::value`).
-    fn record_terminal(&self, event: &StatusEvent) {
+    fn record_terminal(&self, p: ProjectId, event: &StatusEvent) {
         let (status, direction) = (event.status, event.direction);
         if let Some(code) = event.sip_code {
-            self.sip(status, direction, code).inc();
+            self.sip(p, status, direction, code).inc();
             if code == SipCode::Other {
                 self.unrecognized(Special::SipResultCode);
             }
         }
-        let s = self.calls(status, direction);
+        let s = self.calls(p, status, direction);
         for field in Numeric::ALL {
             match event.value(field) {
                 Reading::Valid(v) => s.fields[field.index()].record(v),
@@ -218,7 +317,7 @@ impl Recorder {
             s.loss.record(loss);
         }
         if let Reading::Valid(mos) = event.value(Numeric::AudioInMos) {
-            self.window.add((self.clock)(), |c| c.mos(mos));
+            self.window_add(p, |c| c.mos(mos));
         }
     }
 
@@ -246,28 +345,42 @@ impl Recorder {
         }
     }
 
-    fn events(&self, status: CallStatus, direction: Direction) -> &Counter {
-        self.events[series_index(status, direction)].get_or_init(|| {
-            self.families
-                .events
-                .with_label_values(&[status.as_str(), direction.as_str()])
+    fn project(&self, p: ProjectId) -> &ProjectSeries {
+        self.projects.get_or_init(p, ProjectSeries::new)
+    }
+
+    /// The label value of `p`, when call families carry one.
+    fn name(&self, p: ProjectId) -> Option<Arc<str>> {
+        self.names.name(p).filter(|_| self.names.is_labelled())
+    }
+
+    fn events(&self, p: ProjectId, status: CallStatus, direction: Direction) -> &Counter {
+        self.project(p).events[series_index(status, direction)].get_or_init(|| {
+            let name = self.name(p);
+            let labels = with_project(&name, &[status.as_str(), direction.as_str()]);
+            self.families.events.with_label_values(&labels)
         })
     }
 
-    fn sip(&self, status: CallStatus, direction: Direction, code: SipCode) -> &Counter {
+    fn sip(
+        &self,
+        p: ProjectId,
+        status: CallStatus,
+        direction: Direction,
+        code: SipCode,
+    ) -> &Counter {
         let i = series_index(status, direction) * SipCode::COUNT + code.index();
-        self.sip[i].get_or_init(|| {
-            self.families.sip.with_label_values(&[
-                status.as_str(),
-                direction.as_str(),
-                &code.label(),
-            ])
+        self.project(p).sip[i].get_or_init(|| {
+            let (name, code) = (self.name(p), code.label());
+            let labels = with_project(&name, &[status.as_str(), direction.as_str(), &code]);
+            self.families.sip.with_label_values(&labels)
         })
     }
 
-    fn calls(&self, status: CallStatus, direction: Direction) -> &CallSeries {
-        self.calls[series_index(status, direction)].get_or_init(|| {
-            let labels = [status.as_str(), direction.as_str()];
+    fn calls(&self, p: ProjectId, status: CallStatus, direction: Direction) -> &CallSeries {
+        self.project(p).calls[series_index(status, direction)].get_or_init(|| {
+            let name = self.name(p);
+            let labels = with_project(&name, &[status.as_str(), direction.as_str()]);
             let f = &self.families;
             CallSeries {
                 fields: std::array::from_fn(|i| f.fields[i].child(&labels)),

@@ -191,6 +191,11 @@ impl Window {
         now.saturating_duration_since(self.start)
     }
 
+    /// A window over the same slots' times: a project's.
+    pub fn sibling(&self) -> Window {
+        Window::at(self.start, self.start_wall)
+    }
+
     fn epoch(&self, now: Instant) -> u64 {
         self.uptime(now).as_secs() / SLOT_SECONDS
     }

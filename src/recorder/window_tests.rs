@@ -10,6 +10,7 @@ fn finished(status: CallStatus, audio: Audio) -> FinishedCall {
     FinishedCall {
         sequence: 1,
         received_at: datetime!(2026-12-07 11:00:00 UTC),
+        project: None,
         account_sid: String::new(),
         call_sid: "CA1".into(),
         status,

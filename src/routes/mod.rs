@@ -11,19 +11,21 @@ mod webhook;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use crate::call_state::{CallState, CallsConfig, Clock};
 use crate::configuration::Settings;
 use crate::dedupe::Dedupe;
 use crate::ingest::Ingest;
+use crate::projects::{KeyConfig, KeyRing, Keys};
 use crate::recorder::Recorder;
-use crate::signature::Verifier;
 
 pub const STATUS_CALLBACK_PATH: &str = "/status-callback";
 const HEALTHZ_PATH: &str = "/healthz";
 const CALLS_PATH: &str = "/calls";
+/// Re-reads the projects file and every key file (Prometheus' convention).
+pub const RELOAD_PATH: &str = "/-/reload";
 
 /// Paths that `--web.telemetry-path` may not take: the routes beside /metrics.
 pub const TAKEN_PATHS: &[&str] = &["/", HEALTHZ_PATH, STATUS_CALLBACK_PATH, CALLS_PATH];
@@ -70,15 +72,26 @@ impl AppState {
     /// With the call state and the status page's window reading `clock`:
     /// tests move time by hand.
     pub fn with_clock(settings: &Settings, clock: Clock) -> Self {
-        let verifier = settings.signing_keys.as_deref().map(Verifier::new);
+        let validation = settings.signing_keys.is_some();
+        let keys = KeyConfig {
+            global: settings.signing_keys.clone().unwrap_or_default(),
+            projects: settings.projects.clone(),
+        };
+        let ring = KeyRing::new(settings.key_sources.clone(), validation, &keys)
+            .expect("at most MAX_PROJECTS projects at start");
         let config = &settings.calls;
-        let recorder = Arc::new(Recorder::with_clock(verifier.is_some(), Arc::clone(&clock)));
-        let calls = CallState::with_clock(config, clock);
+        let names = Arc::clone(ring.names());
+        let recorder = Arc::new(Recorder::with_projects(
+            validation,
+            Arc::clone(&names),
+            Arc::clone(&clock),
+        ));
+        let calls = CallState::with_projects(config, clock, names);
         recorder.register(calls.collector());
-        AppState {
+        let state = AppState {
             site: Arc::new(site(settings, config)),
             ingest: Arc::new(Ingest {
-                verifier,
+                keys: Arc::new(ring),
                 signed_url: settings.signed_url.clone(),
                 dedupe: Dedupe::new(settings.dedupe.capacity, settings.dedupe.ttl),
                 max_body_bytes: settings.max_body_bytes,
@@ -88,6 +101,39 @@ impl AppState {
             }),
             recorder,
             calls,
+        };
+        state.start_projects(&state.ingest.keys.current());
+        state
+    }
+
+    /// Series at 0 for each project (the one unnamed one without a file).
+    fn start_projects(&self, keys: &Keys) {
+        if !self.ingest.keys.names().is_labelled() {
+            self.recorder.start_project(Default::default());
+            self.calls.start_project(Default::default());
+        }
+        for project in keys.projects() {
+            self.recorder.start_project(project.id);
+            self.calls.start_project(project.id);
+        }
+    }
+
+    /// Re-reads the projects file and every key file (SIGHUP, `POST
+    /// /-/reload`). On failure the keys in force stay, and the reason is
+    /// logged and returned in one line naming the file.
+    pub fn reload(&self) -> Result<(), String> {
+        let result = self.ingest.keys.reload();
+        self.recorder.reloaded(result.is_ok());
+        match result {
+            Ok(keys) => {
+                self.start_projects(&keys);
+                tracing::info!(projects = keys.projects().count(), "configuration reloaded");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "configuration reload failed, keeping the old one");
+                Err(e)
+            }
         }
     }
 }
@@ -117,11 +163,20 @@ pub fn metrics_router(settings: &Settings, state: AppState) -> Router {
 fn metrics_routes(settings: &Settings) -> Router<AppState> {
     let guard = metrics_auth::Guard::new(&settings.metrics_auth);
     let auth = axum::middleware::from_fn_with_state(guard, metrics_auth::require);
-    Router::new()
-        .route(&settings.telemetry_path, get(metrics::scrape))
+    // A telemetry path of /-/reload serves both: GET scrapes, POST reloads.
+    let own_path = settings.telemetry_path == RELOAD_PATH;
+    let scrape = match own_path {
+        true => get(metrics::scrape).post(metrics::reload),
+        false => get(metrics::scrape),
+    };
+    let mut routes = Router::new()
+        .route(&settings.telemetry_path, scrape)
         .route(CALLS_PATH, get(calls::list))
-        .route("/", get(status_page::page))
-        .route_layer(auth)
+        .route("/", get(status_page::page));
+    if !own_path {
+        routes = routes.route(RELOAD_PATH, post(metrics::reload));
+    }
+    routes.route_layer(auth)
 }
 
 fn prefixed(settings: &Settings, routes: Router) -> Router {

@@ -1,5 +1,6 @@
 //! `GET /` where /metrics is served: the status page, from live figures;
-//! its figures as JSON with `Accept: application/json` or `?format=json`.
+//! its figures as JSON with `Accept: application/json` or `?format=json`;
+//! `?project=NAME` shows one project's (with a projects file).
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -9,6 +10,7 @@ use super::calls::{html_response, quality};
 use super::AppState;
 use crate::call_state::CallsQuery;
 use crate::pages::{render_status_page, StatusFigures, StatusSnapshot};
+use crate::recorder::View;
 
 /// Bad calls shown on the page; the rest are a click away.
 const LATEST_CALLS: usize = 10;
@@ -21,9 +23,18 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             return (StatusCode::BAD_REQUEST, text, format!("{reason}\n")).into_response();
         }
     };
-    let figures = figures(&state);
+    // Only `project=` is read; the calls filters' rules check its value.
+    let query = match CallsQuery::parse(uri.query()) {
+        Ok(q) => CallsQuery {
+            limit: Some(LATEST_CALLS),
+            project: q.project,
+            ..CallsQuery::default()
+        },
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    };
+    let figures = figures(&state, &query);
     if !json {
-        return html_response(render_status_page(&snapshot(&state, figures)));
+        return html_response(render_status_page(&snapshot(&state, figures, &query)));
     }
     match serde_json::to_vec(&figures) {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
@@ -50,21 +61,27 @@ fn wants_json(query: Option<&str>, headers: &HeaderMap) -> Result<bool, String> 
     }
 }
 
-/// The window, its verdict and the hour, read once for either format.
-fn figures(state: &AppState) -> StatusFigures {
+/// The window, its verdict and the hour, read once for either format: of
+/// every call, or of the project `query` names.
+fn figures(state: &AppState, query: &CallsQuery) -> StatusFigures {
+    let names = state.ingest.keys.names();
+    let view = match query.project {
+        None => View::All,
+        Some(p) => match names.find(p.as_str()) {
+            Some(id) if names.is_labelled() => View::Project(id),
+            // No such project: an empty view.
+            _ => View::Nobody,
+        },
+    };
     let r = &state.recorder;
-    StatusFigures::new(r.uptime(), r.window(), r.minutes())
+    StatusFigures::new(r.uptime(), r.window(view), r.minutes(view))
 }
 
-fn snapshot(state: &AppState, figures: StatusFigures) -> StatusSnapshot {
-    let query = CallsQuery {
-        limit: Some(LATEST_CALLS),
-        ..CallsQuery::default()
-    };
+fn snapshot(state: &AppState, figures: StatusFigures, query: &CallsQuery) -> StatusSnapshot {
     // Copied out so the page renders without holding the table's lock.
     let latest = {
         let table = state.calls.lock();
-        table.recent().select(&query).cloned().collect()
+        table.recent().select(query).cloned().collect()
     };
     StatusSnapshot {
         version: env!("CARGO_PKG_VERSION"),
@@ -72,7 +89,33 @@ fn snapshot(state: &AppState, figures: StatusFigures) -> StatusSnapshot {
         figures,
         thresholds: state.site.thresholds,
         latest_bad_calls: Some(latest),
+        projects: project_links(state),
     }
+}
+
+/// "All" and each project's view, with a projects file.
+fn project_links(state: &AppState) -> Vec<(String, String)> {
+    let names = state.ingest.keys.names();
+    if !names.is_labelled() {
+        return Vec::new();
+    }
+    let home = &state.site.links.home;
+    let mut projects: Vec<String> = state
+        .ingest
+        .keys
+        .current()
+        .projects()
+        .filter_map(|p| p.name.as_deref().map(str::to_owned))
+        .collect();
+    projects.sort();
+    projects.push(crate::domain::OTHER.to_owned());
+    std::iter::once(("All".to_owned(), home.clone()))
+        .chain(projects.into_iter().map(|name| {
+            // A nested router serves its root at the bare prefix only.
+            let href = format!("{home}?project={name}");
+            (name, href)
+        }))
+        .collect()
 }
 
 #[cfg(test)]

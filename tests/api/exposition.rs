@@ -246,6 +246,10 @@ fn deterministic(text: &str) -> String {
         if name.starts_with("process_") {
             continue;
         }
+        // The time of the start (the last successful reload).
+        if line.starts_with("signalwire_exporter_config_last_reload_success_timestamp_seconds ") {
+            continue;
+        }
         let delay_sample = name.starts_with(DELAY) && !line.starts_with('#');
         let kept = name.starts_with(&format!("{DELAY}_count"))
             || name.starts_with(&format!("{DELAY}_bucket{{le=\"+Inf\"}}"));

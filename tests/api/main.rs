@@ -21,6 +21,7 @@ mod exposition;
 mod exposure;
 mod faults;
 mod fleet;
+mod projects;
 mod prometheus_e2e;
 mod properties;
 mod recording;

@@ -46,6 +46,7 @@ fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> F
         received_at: datetime!(2026-11-29 18:41:07.412 UTC),
         account_sid: "AC0123456789abcdef0123456789abcdef".into(),
         call_sid: sid.into(),
+        project: None,
         status,
         direction: Direction::Inbound,
         sip_result_code: Some(if completed { 200 } else { 503 }),
@@ -155,6 +156,7 @@ fn degraded() -> StatusSnapshot {
         figures: StatusFigures::new(Duration::from_secs(3600), counts, hour()),
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(bad_calls()),
+        projects: Vec::new(),
     }
 }
 

@@ -31,6 +31,7 @@ pub use signalwire_exporter::domain::{CallStatus, Params, StatusEvent};
 pub use signalwire_exporter::pages::{
     render_calls_page, render_status_page, Links, StatusSnapshot,
 };
+pub use signalwire_exporter::projects::{self as project_keys};
 pub use signalwire_exporter::recorder::Recorder;
 pub use signalwire_exporter::routes::metrics_auth::MetricsAuth;
 pub use signalwire_exporter::routes::{router, AppState};
