@@ -111,14 +111,14 @@ local u = import '../lib/util.libsonnet';
           // its denominator is the completed calls, with media or not.
           // The calls behind a share: /calls?issue=silence.
           r('direction:signalwire_calls_silent:increase30m',
-            'sum by (job, direction) (increase(%s[30m]))' % s('signalwire_calls_silent_total')),
+            'sum by (job, project, direction) (increase(%s[30m]))' % s('signalwire_calls_silent_total')),
           // Share of completed calls that were silent, by direction.
           r('direction:signalwire_calls_silent:ratio30m',
             'direction:signalwire_calls_silent:increase30m / direction:signalwire_call_completed_events:increase30m'),
           r('signalwire:calls_silent:increase30m',
-            'sum by (job) (direction:signalwire_calls_silent:increase30m)'),
+            'sum by (job, project) (direction:signalwire_calls_silent:increase30m)'),
           r('signalwire:call_completed_events:increase30m',
-            'sum by (job) (direction:signalwire_call_completed_events:increase30m)'),
+            'sum by (job, project) (direction:signalwire_call_completed_events:increase30m)'),
           r('signalwire:calls_silent_ratio:rate30m',
             'signalwire:calls_silent:increase30m / signalwire:call_completed_events:increase30m'),
 
