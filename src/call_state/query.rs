@@ -153,7 +153,7 @@ mod tests {
             .starts_with("low_mos, high_packet_loss, high_jitter"));
         assert_eq!(
             err("direction=Inbound"),
-            "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, other"
+            "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, outbound, other"
         );
         assert_eq!(
             err("status=ringing"),
@@ -206,7 +206,7 @@ mod tests {
             err("direction=a%0Ab"),
             format!(
                 "direction=\"a\\nb\" is not one of {}",
-                "inbound, outbound-api, outbound-dial, other"
+                "inbound, outbound-api, outbound-dial, outbound, other"
             )
         );
     }

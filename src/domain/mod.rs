@@ -15,7 +15,7 @@ pub use fields::{
     Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,
 };
 pub use finished_call::{FinishedCall, Numbers, RecordedNumbers};
-pub use labels::{CallStatus, Direction, Outcome, SipCode};
+pub use labels::{CallStateOutcome, CallStatus, Direction, EndReason, Outcome, SipCode};
 pub use params::{DecodeError, Params, Value};
 pub use quality::{Audio, Issue, Issues, Quality, Thresholds};
 pub use reading::Reading;

@@ -65,12 +65,12 @@ impl CallMetrics {
         })
     }
 
-    pub(super) fn post_dial_delay(&self, direction: Direction, seconds: u64) {
-        self.of(direction).post_dial_delay.observe(seconds as f64);
+    pub(super) fn post_dial_delay(&self, direction: Direction, seconds: f64) {
+        self.of(direction).post_dial_delay.observe(seconds);
     }
 
-    pub(super) fn answer_delay(&self, direction: Direction, seconds: u64) {
-        self.of(direction).answer_delay.observe(seconds as f64);
+    pub(super) fn answer_delay(&self, direction: Direction, seconds: f64) {
+        self.of(direction).answer_delay.observe(seconds);
     }
 
     pub(super) fn issue(&self, direction: Direction, issue: Issue) {
