@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::series::{TableCollector, TableSeries};
 use super::{CallEvent, CallTable, CallsConfig, Effects};
-use crate::domain::{Direction, Params, StatusEvent};
+use crate::domain::{Direction, Numbers, Params, StatusEvent};
 
 /// Where the call state reads the time: the real monotonic clock, or a
 /// test's, so expiry is tested without sleeping.
@@ -52,6 +52,26 @@ impl CallState {
     /// arrival forgot. `numbers` are read only with `--calls.include-numbers`.
     pub fn record(&self, event: &StatusEvent, params: &Params<'_>, at: OffsetDateTime) -> Effects {
         let call = CallEvent::from_status(event, params, self.include_numbers);
+        let now = (self.clock)();
+        let effects = self.lock().record(&call, now, at);
+        self.series.unfinished(&effects.unfinished);
+        effects
+    }
+
+    /// As [`CallState::record`], for an event whose numbers are not form
+    /// fields (a call-state webhook's device); kept only with
+    /// `--calls.include-numbers`.
+    pub fn record_with(
+        &self,
+        event: &StatusEvent,
+        numbers: Numbers<'_>,
+        at: OffsetDateTime,
+    ) -> Effects {
+        let none = Params::default();
+        let mut call = CallEvent::from_status(event, &none, false);
+        if self.include_numbers {
+            call.numbers = numbers;
+        }
         let now = (self.clock)();
         let effects = self.lock().record(&call, now, at);
         self.series.unfinished(&effects.unfinished);

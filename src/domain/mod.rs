@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod labels;
+mod call_state_event;
 mod event;
 mod fields;
 mod finished_call;
@@ -10,6 +11,9 @@ mod params;
 mod quality;
 mod reading;
 
+pub use call_state_event::{
+    CallStateError, CallStateEvent, Decoded, Mapped, CALL_STATE_EVENT_TYPE,
+};
 pub use event::{EventError, EventId, StatusEvent};
 pub use fields::{
     Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,

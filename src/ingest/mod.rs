@@ -11,6 +11,7 @@
 
 mod buffer;
 mod call_log;
+mod call_state;
 mod rejection;
 
 use std::sync::Arc;
@@ -102,9 +103,7 @@ impl Ingest {
         let received_at = OffsetDateTime::now_utc();
         let effects = self.calls.record(&event, &params, received_at);
         self.recorder.record(&event, &effects, received_at);
-        if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
-            call_log::log(call);
-        }
+        log_if_worth_it(&effects);
         Ok(Outcome::Accepted)
     }
 
@@ -141,6 +140,12 @@ impl Ingest {
                 Params::from_json(bytes).map_err(Rejection::Undecodable)
             }
         }
+    }
+}
+
+fn log_if_worth_it(effects: &crate::call_state::Effects) {
+    if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
+        call_log::log(call);
     }
 }
 
