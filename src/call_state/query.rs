@@ -153,7 +153,8 @@ mod tests {
             .starts_with("low_mos, high_packet_loss, high_jitter"));
         assert_eq!(
             err("direction=Inbound"),
-            "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, outbound, other"
+            "direction=\"Inbound\" is not one of \
+             inbound, outbound-api, outbound-dial, outbound, other"
         );
         assert_eq!(
             err("status=ringing"),
