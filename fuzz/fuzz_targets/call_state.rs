@@ -72,11 +72,18 @@ fuzz_target!(|data: &[u8]| {
     } else if mode & 2 == 0 {
         builder = builder.header("x-signalwire-signature", "00");
     }
-    let request = builder.body(Body::from(body.to_vec())).expect("valid request");
+    let request = builder
+        .body(Body::from(body.to_vec()))
+        .expect("valid request");
     let status = w.runtime.block_on(async {
         let response = w.router.clone().oneshot(request).await.expect("infallible");
         let status = response.status().as_u16();
-        let text = response.into_body().collect().await.expect("body").to_bytes();
+        let text = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         if status != 204 {
             assert!(text.ends_with(b"\n"), "{status} {text:?}");
             assert_eq!(text.iter().filter(|&&b| b == b'\n').count(), 1, "{text:?}");
