@@ -39,6 +39,14 @@ pub const WEBHOOKS: Family = family(
     "signalwire_exporter_webhooks_total",
     "Requests to the status-callback endpoint by outcome.",
 );
+pub const CALL_STATE_WEBHOOKS: Family = family(
+    "signalwire_exporter_call_state_webhooks_total",
+    "Requests to the call-state endpoint (SWML and Calling API JSON webhooks) by outcome.",
+);
+pub const END_REASONS: Family = family(
+    "signalwire_call_end_reasons_total",
+    "Finished call-state calls by their end_reason; end_reason=\"other\" when undocumented.",
+);
 pub const INVALID_FIELDS: Family = family(
     "signalwire_exporter_invalid_fields_total",
     "Fields present but not a finite number in range (or an unparseable Timestamp); \
@@ -114,11 +122,13 @@ pub const SILENT: Family = family(
 );
 
 /// The families declared here, in the order above.
-pub const FAMILIES: [Family; 17] = [
+pub const FAMILIES: [Family; 19] = [
     EVENTS,
     SIP_RESPONSES,
     DELIVERY_DELAY,
     WEBHOOKS,
+    CALL_STATE_WEBHOOKS,
+    END_REASONS,
     INVALID_FIELDS,
     UNRECOGNIZED_VALUES,
     BUILD_INFO,

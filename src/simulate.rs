@@ -7,9 +7,11 @@
 //! - `plan`: the pure, seeded generator (profile + seed → calls → events).
 //! - `timeline`: when each event happens, and the order of delivery.
 //! - `run`: the sender (HTTP client, pacing, concurrency, retries).
+//! - `call_state_wire`: the same calls as SWML call-state events (JSON).
 //! - `tally`: the summary, with what the exporter's per-call series should
 //!   show, predicted by the rules of `call_state`.
 
+mod call_state_wire;
 mod plan;
 mod run;
 mod tally;
@@ -18,6 +20,7 @@ mod timeline;
 #[cfg(test)]
 mod simulate_tests;
 
+pub use call_state_wire::Webhook;
 pub use plan::{
     mos_from_r, plan, Generator, PlannedCall, PlannedEvent, Profile, Quality, TerminalStats,
     DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO, DEFAULT_OUT_OF_ORDER_RATIO,

@@ -218,7 +218,8 @@ mod tests {
         );
         assert_eq!(
             err("direction=Inbound"),
-            "direction=\"Inbound\" is not one of inbound, outbound-api, outbound-dial, other"
+            "direction=\"Inbound\" is not one of \
+             inbound, outbound-api, outbound-dial, outbound, other"
         );
         assert_eq!(
             err("status=ringing"),
@@ -279,7 +280,7 @@ mod tests {
             err("direction=a%0Ab"),
             format!(
                 "direction=\"a\\nb\" is not one of {}",
-                "inbound, outbound-api, outbound-dial, other"
+                "inbound, outbound-api, outbound-dial, outbound, other"
             )
         );
     }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::series::{TableCollector, TableSeries};
 use super::{CallEvent, CallTable, CallsConfig, Effects};
-use crate::domain::{Params, Project, ProjectId, ProjectNames, StatusEvent};
+use crate::domain::{Numbers, Params, Project, ProjectId, ProjectNames, StatusEvent};
 
 /// Where the call state reads the time: the real monotonic clock, or a
 /// test's, so expiry is tested without sleeping.
@@ -78,13 +78,37 @@ impl CallState {
     ) -> Effects {
         let mut call = CallEvent::from_status(event, params, self.include_numbers);
         call.project = project;
+        self.follow(&call, at)
+    }
+
+    /// One event into the table, under one hold of its lock.
+    fn follow(&self, call: &CallEvent<'_>, at: OffsetDateTime) -> Effects {
         let now = (self.clock)();
         let mut table = self.lock();
-        let effects = table.record(&call, now, at);
+        let effects = table.record(call, now, at);
         if !effects.unfinished.is_empty() {
             self.series.sync(&table);
         }
         effects
+    }
+
+    /// As [`CallState::record`], for an event whose numbers are not form
+    /// fields (a call-state webhook's device); kept only with
+    /// `--calls.include-numbers`.
+    pub fn record_with(
+        &self,
+        project: &Project,
+        event: &StatusEvent,
+        numbers: Numbers<'_>,
+        at: OffsetDateTime,
+    ) -> Effects {
+        let none = Params::default();
+        let mut call = CallEvent::from_status(event, &none, false);
+        call.project = project;
+        if self.include_numbers {
+            call.numbers = numbers;
+        }
+        self.follow(&call, at)
     }
 
     /// Forgets the calls older than `--calls.max-age` and sets the gauge of

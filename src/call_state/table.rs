@@ -72,9 +72,9 @@ pub struct Effects {
     /// of the delays and of `terminal`.
     pub direction: Direction,
     /// Seconds to observe in `signalwire_call_post_dial_delay_seconds`.
-    pub post_dial_delay: Option<u64>,
+    pub post_dial_delay: Option<f64>,
     /// Seconds to observe in `signalwire_call_answer_delay_seconds`.
-    pub answer_delay: Option<u64>,
+    pub answer_delay: Option<f64>,
     /// Delays found negative: each counts once as an invalid Timestamp.
     pub negative_delays: u32,
     /// Calls forgotten while making room or because they were too old; not
@@ -110,12 +110,13 @@ struct Gone {
 }
 
 /// A call in progress and what a snapshot shows of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallView {
     pub direction: Direction,
     pub last_status: CallStatus,
-    pub post_dial_delay: Option<i64>,
-    pub answer_delay: Option<i64>,
+    /// Seconds, negative ones included.
+    pub post_dial_delay: Option<f64>,
+    pub answer_delay: Option<f64>,
 }
 
 pub struct CallTable {
@@ -207,8 +208,8 @@ impl CallTable {
         Some(CallView {
             direction: live.direction,
             last_status: live.status,
-            post_dial_delay: live.stamps.post_dial(),
-            answer_delay: live.stamps.answer(),
+            post_dial_delay: live.stamps.post_dial().map(seconds),
+            answer_delay: live.stamps.answer().map(seconds),
         })
     }
 
@@ -414,7 +415,7 @@ impl CallTable {
         direction: Direction,
         stamps: &Stamps,
     ) -> FinishedCall {
-        let non_negative = |d: Option<i64>| d.and_then(|d| u64::try_from(d).ok());
+        let non_negative = |d: Option<i64>| d.filter(|d| *d >= 0).map(seconds);
         FinishedCall {
             sequence: self.terminals,
             received_at,
@@ -437,9 +438,9 @@ impl CallTable {
 
 impl Effects {
     fn add_delays(&mut self, completed: Completed) {
-        let mut take = |delay: Option<i64>| match delay.map(u64::try_from) {
-            Some(Ok(seconds)) => Some(seconds),
-            Some(Err(_)) => {
+        let mut take = |delay: Option<i64>| match delay {
+            Some(micros) if micros >= 0 => Some(seconds(micros)),
+            Some(_) => {
                 self.negative_delays += 1;
                 None
             }
@@ -450,6 +451,11 @@ impl Effects {
         self.post_dial_delay = post_dial;
         self.answer_delay = answer;
     }
+}
+
+/// The stamps' microseconds, in seconds.
+fn seconds(micros: i64) -> f64 {
+    micros as f64 / 1e6
 }
 
 #[cfg(test)]

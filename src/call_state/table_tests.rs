@@ -103,7 +103,7 @@ impl Calls {
         self.send(e)
     }
 
-    fn active(&self) -> [u64; 4] {
+    fn active(&self) -> [u64; 5] {
         let all: Vec<u64> = Direction::ALL
             .iter()
             .map(|d| self.table.active(*d))
@@ -128,7 +128,19 @@ impl Calls {
 
 /// (post-dial, answer, negatives) of one event's effects.
 fn delays(fx: &Effects) -> (Option<u64>, Option<u64>, u32) {
-    (fx.post_dial_delay, fx.answer_delay, fx.negative_delays)
+    (
+        whole(fx.post_dial_delay),
+        whole(fx.answer_delay),
+        fx.negative_delays,
+    )
+}
+
+/// A delay the tests' whole-second Timestamps made.
+fn whole(delay: Option<f64>) -> Option<u64> {
+    delay.map(|d| {
+        assert_eq!(d.fract(), 0.0, "{d}");
+        d as u64
+    })
 }
 
 const NONE: (Option<u64>, Option<u64>, u32) = (None, None, 0);
@@ -137,6 +149,75 @@ fn unfinished(fx: &Unfinished) -> Vec<(&'static str, &'static str, u64)> {
     fx.iter()
         .map(|(d, r, n)| (d.as_str(), r.as_str(), n))
         .collect()
+}
+
+#[test]
+fn answered_makes_a_call_active_and_answers_it() {
+    let mut c = Calls::default();
+    c.send(event("CA1", CallStatus::Ringing, ts(2)));
+    let fx = c.send(event("CA1", CallStatus::Answered, ts(6)));
+    assert_eq!(delays(&fx), (None, Some(4), 0));
+    assert_eq!(c.active(), [0, 1, 0, 0, 0]);
+    // SignalWire sends in-progress too: the call was answered already.
+    let fx = c.send(event("CA1", CallStatus::InProgress, ts(5)));
+    assert_eq!(delays(&fx), NONE);
+    let view = c.table.get("AC0001", "CA1").unwrap();
+    assert_eq!(view.last_status, CallStatus::InProgress);
+    assert_eq!(view.answer_delay, Some(4.0));
+    let fx = c.send(event("CA1", CallStatus::Completed, ts(60)));
+    assert_eq!(fx.finished.unwrap().answer_delay_seconds, Some(4.0));
+    assert_eq!(c.active(), [0; 5]);
+}
+
+#[test]
+fn answers_before_ringing_count_from_the_earliest_of_them_once() {
+    let mut c = Calls::default();
+    assert_eq!(
+        delays(&c.send(event("CA1", CallStatus::InProgress, ts(9)))),
+        NONE
+    );
+    assert_eq!(
+        delays(&c.send(event("CA1", CallStatus::Answered, ts(8)))),
+        NONE
+    );
+    let fx = c.send(event("CA1", CallStatus::Ringing, ts(3)));
+    assert_eq!(delays(&fx), (None, Some(5), 0));
+    // An earlier-stamped answer after the delay was observed changes nothing.
+    let fx = c.send(event("CA1", CallStatus::Answered, ts(4)));
+    assert_eq!(delays(&fx), NONE);
+    assert_eq!(
+        c.table.get("AC0001", "CA1").unwrap().answer_delay,
+        Some(5.0)
+    );
+}
+
+#[test]
+fn a_late_answer_after_the_end_completes_the_delay_once() {
+    let mut c = Calls::default();
+    c.send(event("CA1", CallStatus::Ringing, ts(1)));
+    c.send(event("CA1", CallStatus::Completed, ts(30)));
+    let fx = c.send(event("CA1", CallStatus::Answered, ts(4)));
+    assert_eq!(delays(&fx), (None, Some(3), 0));
+    let fx = c.send(event("CA1", CallStatus::InProgress, ts(2)));
+    assert_eq!(delays(&fx), NONE);
+    assert_eq!(c.active(), [0; 5]);
+}
+
+#[test]
+fn sub_second_timestamps_give_sub_second_delays() {
+    let at = |s: f64| Some(Ok(T0 + time::Duration::seconds_f64(s)));
+    let mut c = Calls::default();
+    c.send(event("CA1", CallStatus::Initiated, at(0.25)));
+    let fx = c.send(event("CA1", CallStatus::Ringing, at(1.75)));
+    assert_eq!(fx.post_dial_delay, Some(1.5));
+    let fx = c.send(event("CA1", CallStatus::Answered, at(2.0)));
+    assert_eq!(fx.answer_delay, Some(0.25));
+    let fx = c.send(event("CA1", CallStatus::Completed, at(9.0)));
+    let call = fx.finished.unwrap();
+    assert_eq!(
+        (call.post_dial_delay_seconds, call.answer_delay_seconds),
+        (Some(1.5), Some(0.25))
+    );
 }
 
 #[test]
@@ -150,7 +231,7 @@ fn delays_in_order_are_observed_as_soon_as_both_timestamps_are_known() {
         delays(&c.send(event("CA1", CallStatus::Initiated, ts(1)))),
         NONE
     );
-    assert_eq!(c.active(), [0, 1, 0, 0]);
+    assert_eq!(c.active(), [0, 1, 0, 0, 0]);
     let fx = c.send(event("CA1", CallStatus::Ringing, ts(5)));
     assert_eq!(delays(&fx), (Some(4), None, 0));
     assert_eq!(fx.direction, Direction::OutboundApi);
@@ -162,7 +243,7 @@ fn delays_in_order_are_observed_as_soon_as_both_timestamps_are_known() {
     assert_eq!(view.last_status, CallStatus::InProgress);
     assert_eq!(
         (view.post_dial_delay, view.answer_delay),
-        (Some(4), Some(7))
+        (Some(4.0), Some(7.0))
     );
     let fx = c.send(event("CA1", CallStatus::Completed, ts(70)).quality(good()));
     assert_eq!(delays(&fx), NONE);
@@ -170,7 +251,7 @@ fn delays_in_order_are_observed_as_soon_as_both_timestamps_are_known() {
     assert!(t.audio.with_media);
     assert!(t.issues().is_empty());
     assert!(!t.is_worth_listing());
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     assert!(c.table.is_empty());
     assert!(fx.unfinished.is_empty());
 }
@@ -196,7 +277,7 @@ fn reversed_events_complete_each_delay_once_and_never_make_the_call_active() {
         delays(&c.send(event("CA1", CallStatus::Queued, ts(0)))),
         NONE
     );
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     assert!(c.table.is_empty());
 }
 
@@ -235,7 +316,7 @@ fn repeated_progress_events_with_other_sequence_numbers_are_observed_once() {
         delays(&c.send(event("CA1", CallStatus::InProgress, ts(9)))),
         NONE
     );
-    assert_eq!(c.active(), [0, 1, 0, 0]);
+    assert_eq!(c.active(), [0, 1, 0, 0, 0]);
     assert_eq!(c.table.len(), 1);
 }
 
@@ -248,7 +329,7 @@ fn a_second_terminal_event_of_a_call_counts_nothing() {
     let again = c.send(event("CA1", CallStatus::Busy, ts(5)).quality(low_mos()));
     assert_eq!(again.finished, None);
     assert_eq!(c.listed(""), ["CA1"]);
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
 }
 
 #[test]
@@ -273,7 +354,7 @@ fn a_call_seen_only_by_its_terminal_event_has_issues_and_a_list_entry() {
         (listed.post_dial_delay_seconds, listed.answer_delay_seconds),
         (None, None)
     );
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     assert!(fx.unfinished.is_empty());
 }
 
@@ -314,11 +395,11 @@ fn calls_older_than_max_age_are_forgotten_as_unfinished_at_expiry() {
     assert!(c.table.expire(c.start + Duration::from_secs(9)).is_empty());
     let gone = c.table.expire(c.start + Duration::from_secs(10));
     assert_eq!(unfinished(&gone), [("outbound-api", "max_age", 1)]);
-    assert_eq!(c.active(), [1, 0, 0, 0]);
+    assert_eq!(c.active(), [1, 0, 0, 0, 0]);
     // An event expires the table first, whichever call it is for.
     let fx = c.send_at(15, event("CA3", CallStatus::Initiated, ts(15)));
     assert_eq!(unfinished(&fx.unfinished), [("inbound", "max_age", 1)]);
-    assert_eq!(c.active(), [0, 1, 0, 0]);
+    assert_eq!(c.active(), [0, 1, 0, 0, 0]);
     assert!(c.table.expire(c.start + Duration::from_secs(24)).is_empty());
 }
 
@@ -352,14 +433,14 @@ fn a_call_forgotten_for_its_age_still_counts_its_end_and_nothing_else() {
     // A late ringing completes the delay but does not revive the call.
     let fx = c.send_at(12, event("CA1", CallStatus::Ringing, ts(12)));
     assert_eq!(delays(&fx), (Some(12), None, 0));
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     let fx = c.send_at(
         13,
         event("CA1", CallStatus::Completed, ts(13)).quality(low_mos()),
     );
     assert!(fx.unfinished.is_empty());
-    assert_eq!(fx.finished.unwrap().post_dial_delay_seconds, Some(12));
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(fx.finished.unwrap().post_dial_delay_seconds, Some(12.0));
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     assert!(c
         .table
         .expire(c.start + Duration::from_secs(100))
@@ -380,7 +461,7 @@ fn a_full_table_evicts_the_call_whose_first_event_came_earliest() {
     c.send_at(2, event("CA1", CallStatus::Ringing, ts(2)));
     let fx = c.send_at(3, event("CA3", CallStatus::Queued, None));
     assert_eq!(unfinished(&fx.unfinished), [("inbound", "capacity", 1)]);
-    assert_eq!(c.active(), [0, 2, 0, 0]);
+    assert_eq!(c.active(), [0, 2, 0, 0, 0]);
     assert_eq!(c.table.get("AC0001", "CA1"), None);
     // The evicted call's events: no revival, no eviction of another call.
     let fx = c.send_at(4, event("CA1", CallStatus::InProgress, ts(4)));
@@ -395,7 +476,7 @@ fn a_full_table_evicts_the_call_whose_first_event_came_earliest() {
     assert_eq!(t.issues(), Issues::of(&[Issue::LowMos]));
     assert_eq!(t.direction, Direction::Inbound);
     assert_eq!(fx.direction, Direction::Inbound);
-    assert_eq!(c.active(), [0, 2, 0, 0]);
+    assert_eq!(c.active(), [0, 2, 0, 0, 0]);
 }
 
 #[test]
@@ -432,7 +513,7 @@ fn finished_calls_never_take_room_from_calls_in_progress() {
     for call in ["CA2", "CA3", "CA4"] {
         c.send(event(call, CallStatus::Completed, ts(0)));
     }
-    assert_eq!(c.active(), [0, 1, 0, 0]);
+    assert_eq!(c.active(), [0, 1, 0, 0, 0]);
     assert!(c.table.get("AC0001", "CA1").is_some());
 }
 
@@ -451,7 +532,7 @@ fn negative_delays_are_reported_once_each_and_a_zero_is_observed() {
     let fx = c.send(event("CA1", CallStatus::Completed, ts(9)).quality(low_mos()));
     let listed = fx.finished.unwrap();
     assert_eq!(listed.post_dial_delay_seconds, None);
-    assert_eq!(listed.answer_delay_seconds, Some(0));
+    assert_eq!(listed.answer_delay_seconds, Some(0.0));
 
     c.send(event("CA2", CallStatus::InProgress, ts(4)));
     c.send(event("CA2", CallStatus::Initiated, ts(12)));
@@ -496,7 +577,7 @@ fn a_late_progress_event_after_the_end_completes_a_delay_without_reviving_the_ca
     let fx = c.send(event("CA1", CallStatus::Ringing, ts(2)).direction(Direction::Other));
     assert_eq!(delays(&fx), (Some(2), None, 0));
     assert_eq!(fx.direction, Direction::OutboundDial);
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     assert!(c.table.is_empty());
 }
 
@@ -525,7 +606,7 @@ fn a_table_without_capacity_keeps_no_call_but_still_judges_their_end() {
         delays(&c.send(event("CA1", CallStatus::Ringing, ts(2)))),
         NONE
     );
-    assert_eq!(c.active(), [0, 0, 0, 0]);
+    assert_eq!(c.active(), [0, 0, 0, 0, 0]);
     let t = c
         .send(event("CA1", CallStatus::Completed, ts(9)).quality(low_mos()))
         .finished;
@@ -679,20 +760,40 @@ fn calls_that_end_leave_no_unbounded_trail_in_the_eviction_queue() {
 
 /// One random event: (call, status, Timestamp second or unusable).
 fn arb_event() -> impl Strategy<Value = (u8, u8, Option<i64>)> {
-    (0u8..6, 0u8..7, proptest::option::weighted(0.9, 0i64..20))
+    (0u8..6, 0u8..8, proptest::option::weighted(0.9, 0i64..20))
 }
 
-const STATUSES: [CallStatus; 7] = [
+const STATUSES: [CallStatus; 8] = [
     CallStatus::Queued,
     CallStatus::Initiated,
     CallStatus::Ringing,
     CallStatus::InProgress,
+    CallStatus::Answered,
     CallStatus::Completed,
     CallStatus::Failed,
     CallStatus::Other,
 ];
 
-/// What the first event of each status says a delay must be.
+/// The model of the stamps: the first initiated and ringing received; the
+/// answer (answered or in-progress) with the earliest usable stamp until
+/// ringing is known, then frozen.
+fn note(first: &mut [Option<Option<i64>>; 3], status: CallStatus, second: Option<i64>) {
+    let slot = match status {
+        CallStatus::Initiated => 0,
+        CallStatus::Ringing => 1,
+        CallStatus::InProgress | CallStatus::Answered => 2,
+        _ => return,
+    };
+    let old = first[2];
+    match (slot, first[1], old) {
+        (2, None, Some(Some(old))) if second.is_some_and(|s| s < old) => first[2] = Some(second),
+        _ => {
+            first[slot].get_or_insert(second);
+        }
+    }
+}
+
+/// What the stamps say a delay must be.
 fn expected_delay(first: &[Option<Option<i64>>; 3], from: usize, to: usize) -> Option<i64> {
     Some(first[to]?? - first[from]??)
 }
@@ -718,12 +819,7 @@ proptest! {
             let sid = format!("CA{call}");
             let stamp = second.map_or(Some(Err(())), ts);
             let fx = c.send_at(clock as u64, event(&sid, status, stamp));
-            let slot = [CallStatus::Initiated, CallStatus::Ringing, CallStatus::InProgress]
-                .iter()
-                .position(|s| *s == status);
-            if let Some(slot) = slot {
-                first[call as usize][slot].get_or_insert(second);
-            }
+            note(&mut first[call as usize], status, second);
             let f = &first[call as usize];
             let (post_dial, answer) = (expected_delay(f, 0, 1), expected_delay(f, 1, 2));
             let n = &mut seen[call as usize];
@@ -756,12 +852,7 @@ proptest! {
             let status = STATUSES[status as usize];
             let sid = format!("CA{call}");
             let fx = c.send(event(&sid, status, second.map_or(Some(Err(())), ts)));
-            let slot = [CallStatus::Initiated, CallStatus::Ringing, CallStatus::InProgress]
-                .iter()
-                .position(|s| *s == status);
-            if let Some(slot) = slot {
-                first[call as usize][slot].get_or_insert(second);
-            }
+            note(&mut first[call as usize], status, second);
             let o = &mut observed[call as usize];
             if let Some(d) = fx.post_dial_delay {
                 prop_assert!(o[0].replace(d as i64).is_none());

@@ -9,8 +9,8 @@ use clap::Args;
 use super::{keys, refuse, shutdown_signal};
 use crate::signature::SigningKey;
 use crate::simulate::{
-    self, Pace, Profile, SimConfig, DEFAULT_CALLS, DEFAULT_CONCURRENCY, DEFAULT_DUPLICATE_RATIO,
-    DEFAULT_LOSE_TERMINAL_RATIO, DEFAULT_OUT_OF_ORDER_RATIO, DEFAULT_RATE,
+    self, Pace, Profile, SimConfig, Webhook, DEFAULT_CALLS, DEFAULT_CONCURRENCY,
+    DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO, DEFAULT_OUT_OF_ORDER_RATIO, DEFAULT_RATE,
 };
 
 /// What traffic to simulate: the same flags for `simulate` and `demo`.
@@ -71,6 +71,12 @@ pub struct TrafficArgs {
     /// simulate].
     #[arg(long, value_enum, value_name = "PACE")]
     pub pace: Option<Pace>,
+
+    /// Which webhook the calls use: Compatibility API status callbacks
+    /// (form), SWML call-state events (JSON, to the target's /call-state),
+    /// or both (every other call).
+    #[arg(long, value_enum, default_value_t = Webhook::default(), value_name = "WEBHOOK")]
+    pub webhook: Webhook,
 }
 
 impl TrafficArgs {
@@ -82,6 +88,7 @@ impl TrafficArgs {
         config.duplicate_ratio = self.duplicate_ratio;
         config.out_of_order_ratio = self.out_of_order_ratio;
         config.lose_terminal_ratio = self.lose_terminal_ratio;
+        config.webhook = self.webhook;
         if let Some(pace) = self.pace {
             config.pace = pace;
         }
@@ -292,6 +299,7 @@ mod tests {
                 out_of_order_ratio: 0.0,
                 lose_terminal_ratio: 0.0,
                 pace: None,
+                webhook: Webhook::StatusCallback,
             },
             calls: 1,
             concurrency: 1,

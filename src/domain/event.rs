@@ -47,6 +47,8 @@ enum Position {
     SequenceText(String),
     /// No SequenceNumber: the CallStatus as sent.
     Status(String),
+    /// A call-state event: its call_state as sent and its timestamp's bits.
+    CallState(String, u64),
 }
 
 impl EventId {
@@ -174,6 +176,33 @@ impl StatusEvent {
         let media = self.value(Numeric::AudioInMediaPacketCount).valid()?;
         let skipped = self.value(Numeric::AudioInSkipPacketCount).valid()?;
         (media > 0.0).then(|| skipped / (media + skipped))
+    }
+}
+
+impl StatusEvent {
+    /// A call-state webhook's event (`super::call_state_event`): no numeric
+    /// field, no SIP code; deduplicated on (project_id, call_id, call_state,
+    /// timestamp).
+    pub(super) fn from_call_state(
+        project_id: &str,
+        call_id: &str,
+        call_state: &str,
+        timestamp_seconds: f64,
+        status: CallStatus,
+        direction: Direction,
+        timestamp: Reading<OffsetDateTime>,
+    ) -> Self {
+        // -0.0 and 0.0 are one timestamp.
+        let bits = (timestamp_seconds + 0.0).to_bits();
+        let position = Position::CallState(call_state.to_owned(), bits);
+        StatusEvent {
+            id: EventId::new(project_id, call_id, position),
+            status,
+            direction,
+            sip_code: None,
+            timestamp,
+            values: [Reading::Absent; Numeric::COUNT],
+        }
     }
 }
 

@@ -27,8 +27,10 @@ pub struct FinishedCall {
     pub duration_seconds: Option<f64>,
     /// Its audio: MOS, loss and jitter, and the quality issues they raise.
     pub audio: Audio,
-    pub post_dial_delay_seconds: Option<u64>,
-    pub answer_delay_seconds: Option<u64>,
+    /// Whole seconds from form callbacks; a call-state event's timestamps
+    /// carry fractions.
+    pub post_dial_delay_seconds: Option<f64>,
+    pub answer_delay_seconds: Option<f64>,
     /// `Some` only with `include_numbers`; the keys are absent otherwise.
     pub numbers: Option<Box<RecordedNumbers>>,
 }
@@ -154,8 +156,11 @@ impl Serialize for FinishedCall {
             "jitter_max_variance",
             &Number(self.audio.jitter_max_variance),
         )?;
-        m.serialize_entry("post_dial_delay_seconds", &self.post_dial_delay_seconds)?;
-        m.serialize_entry("answer_delay_seconds", &self.answer_delay_seconds)?;
+        m.serialize_entry(
+            "post_dial_delay_seconds",
+            &Number(self.post_dial_delay_seconds),
+        )?;
+        m.serialize_entry("answer_delay_seconds", &Number(self.answer_delay_seconds))?;
         m.serialize_entry("issues", &IssueNames(self))?;
         if let Some(n) = &self.numbers {
             m.serialize_entry("from", &n.from)?;

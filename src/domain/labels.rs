@@ -45,6 +45,7 @@ closed_set!(
         Queued => "queued",
         Initiated => "initiated",
         Ringing => "ringing",
+        Answered => "answered",
         InProgress => "in-progress",
         Completed => "completed",
         Busy => "busy",
@@ -82,22 +83,43 @@ impl CallStatus {
 }
 
 closed_set!(
-    /// Direction. A missing Direction is `Other` too.
+    /// Direction. A missing Direction is `Other` too. `Outbound` is the
+    /// call-state webhooks' only: a form callback never carries it.
     Direction {
         Inbound => "inbound",
         OutboundApi => "outbound-api",
         OutboundDial => "outbound-dial",
+        Outbound => "outbound",
         Other => "other",
     }
 );
 
 impl Direction {
+    /// A form callback's Direction: `outbound` is not one of its values.
     pub fn parse(s: &str) -> Self {
-        Self::from_name(s).unwrap_or(Direction::Other)
+        match Self::from_name(s) {
+            Some(Direction::Outbound) | None => Direction::Other,
+            Some(d) => d,
+        }
     }
 
+    /// A call-state event's `direction`: `inbound` or `outbound`.
+    pub fn parse_call_state(s: &str) -> Self {
+        match s {
+            "inbound" => Direction::Inbound,
+            "outbound" => Direction::Outbound,
+            _ => Direction::Other,
+        }
+    }
+
+    /// The directions whose series exist from the start: `other` and
+    /// `outbound` are created on first use, so the series at start stay
+    /// those of the form callbacks' documented values.
     pub fn known() -> impl Iterator<Item = Direction> {
-        Self::ALL.iter().copied().filter(|d| *d != Direction::Other)
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|d| !matches!(d, Direction::Other | Direction::Outbound))
     }
 }
 
@@ -150,6 +172,69 @@ closed_set!(
     }
 );
 
+closed_set!(
+    /// What became of one request to `/call-state`.
+    CallStateOutcome {
+        Accepted => "accepted",
+        Duplicate => "duplicate",
+        Ignored => "ignored",
+        InvalidSignature => "invalid_signature",
+        BadRequest => "bad_request",
+        PayloadTooLarge => "payload_too_large",
+        UnsupportedMediaType => "unsupported_media_type",
+        MethodNotAllowed => "method_not_allowed",
+    }
+);
+
+impl From<Outcome> for CallStateOutcome {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Accepted => CallStateOutcome::Accepted,
+            Outcome::Duplicate => CallStateOutcome::Duplicate,
+            Outcome::InvalidSignature => CallStateOutcome::InvalidSignature,
+            Outcome::BadRequest => CallStateOutcome::BadRequest,
+            Outcome::PayloadTooLarge => CallStateOutcome::PayloadTooLarge,
+            Outcome::UnsupportedMediaType => CallStateOutcome::UnsupportedMediaType,
+            Outcome::MethodNotAllowed => CallStateOutcome::MethodNotAllowed,
+        }
+    }
+}
+
+closed_set!(
+    /// A call-state event's `end_reason`: the nine SignalWire documents, or
+    /// `Other`.
+    EndReason {
+        Hangup => "hangup",
+        Busy => "busy",
+        NoAnswer => "noAnswer",
+        Cancel => "cancel",
+        Decline => "decline",
+        Error => "error",
+        Abandoned => "abandoned",
+        MaxDuration => "maxDuration",
+        NotFound => "notFound",
+        Other => "other",
+    }
+);
+
+impl EndReason {
+    /// Exact match on SignalWire's spelling; anything else is `Other`.
+    pub fn parse(s: &str) -> Self {
+        Self::from_name(s).unwrap_or(EndReason::Other)
+    }
+
+    /// The status label of an `ended` event with this reason.
+    pub const fn status(self) -> CallStatus {
+        match self {
+            EndReason::Hangup | EndReason::MaxDuration => CallStatus::Completed,
+            EndReason::Busy | EndReason::Decline => CallStatus::Busy,
+            EndReason::NoAnswer => CallStatus::NoAnswer,
+            EndReason::Cancel | EndReason::Abandoned => CallStatus::Canceled,
+            EndReason::Error | EndReason::NotFound | EndReason::Other => CallStatus::Failed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,9 +247,19 @@ mod tests {
         }
         assert_eq!(CallStatus::parse("Completed"), CallStatus::Other);
         assert_eq!(CallStatus::parse("completed "), CallStatus::Other);
-        assert_eq!(CallStatus::known().count(), 9);
+        assert_eq!(CallStatus::known().count(), 10);
+        assert_eq!(CallStatus::parse("answered"), CallStatus::Answered);
+        assert!(!CallStatus::Answered.is_terminal());
         assert_eq!(Direction::parse("outbound-dial"), Direction::OutboundDial);
         assert_eq!(Direction::parse(""), Direction::Other);
+        // A form callback's Direction is read exactly as before `outbound`.
+        assert_eq!(Direction::parse("outbound"), Direction::Other);
+        assert_eq!(Direction::known().count(), 3);
+        assert_eq!(Direction::parse_call_state("outbound"), Direction::Outbound);
+        assert_eq!(
+            Direction::parse_call_state("outbound-api"),
+            Direction::Other
+        );
     }
 
     #[test]

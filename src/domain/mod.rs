@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod labels;
+mod call_state_event;
 mod event;
 mod fields;
 mod finished_call;
@@ -11,12 +12,15 @@ mod project;
 mod quality;
 mod reading;
 
+pub use call_state_event::{
+    CallStateError, CallStateEvent, Decoded, Mapped, CALL_STATE_EVENT_TYPE,
+};
 pub use event::{EventError, EventId, StatusEvent};
 pub use fields::{
     Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,
 };
 pub use finished_call::{FinishedCall, Numbers, RecordedNumbers, SILENCE};
-pub use labels::{CallStatus, Direction, Outcome, SipCode};
+pub use labels::{CallStateOutcome, CallStatus, Direction, EndReason, Outcome, SipCode};
 pub use params::{DecodeError, Params, Value};
 pub use project::{
     project_labels, with_project, Project, ProjectId, ProjectNames, ProjectSlots, MAX_PROJECTS,

@@ -11,6 +11,7 @@
 
 mod buffer;
 mod call_log;
+mod call_state;
 mod rejection;
 mod verify;
 
@@ -107,9 +108,7 @@ impl Ingest {
         let received_at = OffsetDateTime::now_utc();
         let effects = self.calls.record_in(project, &event, &params, received_at);
         self.recorder.record(&event, &effects, received_at);
-        if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
-            call_log::log(call);
-        }
+        log_if_worth_it(&effects);
         Ok(Outcome::Accepted)
     }
 
@@ -135,7 +134,11 @@ impl Ingest {
                 return Err(Rejection::InvalidSignature);
             };
             let url = self.signed_url.for_request(called(parts), &parts.headers);
-            let raw = if kind == BodyKind::Query { &[][..] } else { body };
+            let raw = if kind == BodyKind::Query {
+                &[][..]
+            } else {
+                body
+            };
             verify_signature(v, &parts.headers, &url, raw, |sig| check(v, &url, sig))
         };
         match kind {
@@ -189,6 +192,12 @@ fn resolve<'k>(keys: &'k Keys, params: &Params<'_>) -> (Option<&'k Verifier>, &'
     }
     let account_sid = params.get("AccountSid").and_then(|v| v.as_text());
     keys.resolve(account_sid.unwrap_or(""))
+}
+
+fn log_if_worth_it(effects: &crate::call_state::Effects) {
+    if let Some(call) = effects.finished.as_ref().filter(|c| c.is_worth_listing()) {
+        call_log::log(call);
+    }
 }
 
 /// The URI the sender called: under a route prefix axum hands the handler

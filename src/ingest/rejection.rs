@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::domain::{DecodeError, EventError, Outcome};
+use crate::domain::{CallStateError, DecodeError, EventError, Outcome};
 
 #[derive(Debug)]
 pub enum Rejection {
@@ -15,32 +15,41 @@ pub enum Rejection {
     MissingSignature,
     InvalidSignature,
     BadEvent(EventError),
+    /// `/call-state` takes POST only.
+    PostOnly,
+    /// `/call-state` takes JSON only.
+    NotJson,
+    BadCallState(CallStateError),
 }
 
 impl Rejection {
     /// The `outcome` label it counts under.
     pub fn outcome(&self) -> Outcome {
         match self {
-            Rejection::MethodNotAllowed => Outcome::MethodNotAllowed,
-            Rejection::UnsupportedMediaType => Outcome::UnsupportedMediaType,
+            Rejection::MethodNotAllowed | Rejection::PostOnly => Outcome::MethodNotAllowed,
+            Rejection::UnsupportedMediaType | Rejection::NotJson => Outcome::UnsupportedMediaType,
             Rejection::TooLarge(_) => Outcome::PayloadTooLarge,
             Rejection::MissingSignature | Rejection::InvalidSignature => Outcome::InvalidSignature,
             Rejection::Timeout(_)
             | Rejection::UnreadableBody
             | Rejection::Undecodable(_)
-            | Rejection::BadEvent(_) => Outcome::BadRequest,
+            | Rejection::BadEvent(_)
+            | Rejection::BadCallState(_) => Outcome::BadRequest,
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Rejection::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::MethodNotAllowed | Rejection::PostOnly => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::UnsupportedMediaType | Rejection::NotJson => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Rejection::UnreadableBody | Rejection::Undecodable(_) | Rejection::BadEvent(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Rejection::UnreadableBody
+            | Rejection::Undecodable(_)
+            | Rejection::BadEvent(_)
+            | Rejection::BadCallState(_) => StatusCode::BAD_REQUEST,
             Rejection::MissingSignature | Rejection::InvalidSignature => StatusCode::FORBIDDEN,
         }
     }
@@ -54,6 +63,8 @@ impl std::fmt::Display for Rejection {
                 "unsupported content type: \
                  use application/x-www-form-urlencoded or application/json"
             }
+            Rejection::PostOnly => "method not allowed: use POST with application/json",
+            Rejection::NotJson => "unsupported content type: use application/json",
             Rejection::UnreadableBody => "request body could not be read",
             Rejection::MissingSignature => "missing X-SignalWire-Signature header",
             Rejection::InvalidSignature => {
@@ -71,6 +82,7 @@ impl std::fmt::Display for Rejection {
             }
             Rejection::Undecodable(e) => return write!(f, "{e}"),
             Rejection::BadEvent(e) => return write!(f, "{e}"),
+            Rejection::BadCallState(e) => return write!(f, "{e}"),
         };
         f.write_str(fixed)
     }

@@ -87,7 +87,7 @@ fn row(call: &FinishedCall, base: Option<&str>, filters: &CallsQuery) -> Markup 
 fn figures(call: &FinishedCall) -> Markup {
     let issues = call.issues();
     let audio = &call.audio;
-    let delay = |s: Option<u64>| number_cell(s.map(|s| s as f64), false, seconds);
+    let delay = |s: Option<f64>| number_cell(s, false, seconds);
     html! {
         td class="num" {
             @match call.sip_result_code { Some(code) => (code), None => (DASH) }

@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 
 use crate::call_state::{Clock, Effects};
 use crate::domain::{
-    with_project, CallStatus, Direction, Field, Numeric, Outcome, ProjectId, ProjectNames,
-    ProjectSlots, Reading, SipCode, Special, StatusEvent,
+    with_project, CallStateOutcome, CallStatus, Direction, EndReason, Field, Numeric, Outcome,
+    ProjectId, ProjectNames, ProjectSlots, Reading, SipCode, Special, StatusEvent,
 };
 use families::{counter_vec, delivery_delay, exporter_metrics, CallFamilies, CallSeries};
 use families::{reload_gauges, unix_now};
@@ -47,6 +47,14 @@ pub struct Recorder {
     projects: ProjectSlots<ProjectSeries>,
     delivery_delay: Histogram,
     outcomes: Vec<Counter>,
+    /// Index: `CallStateOutcome::index()`.
+    call_state_outcomes: Vec<Counter>,
+    /// Index: direction × end reason; created on first use.
+    end_reasons: Box<[OnceLock<Counter>]>,
+    end_reasons_vec: CounterVec,
+    /// `unrecognized_values_total{field="end_reason"}`, on first use.
+    unrecognized_end_reason: OnceLock<Counter>,
+    unrecognized_vec: CounterVec,
     /// Index: `Field::index()`; `None` where the field cannot be that.
     invalid: Vec<Option<Counter>>,
     unrecognized: Vec<Option<Counter>>,
@@ -111,11 +119,21 @@ impl Recorder {
     /// With call families labelled as `names` says, and the status page's
     /// windows reading `clock`; a project's series are made by
     /// [`Self::start_project`].
-    pub fn with_projects(signature_validation: bool, names: Arc<ProjectNames>, clock: Clock) -> Self {
+    pub fn with_projects(
+        signature_validation: bool,
+        names: Arc<ProjectNames>,
+        clock: Clock,
+    ) -> Self {
         let r = Registry::new();
         let families = CallFamilies::register(&r, names.is_labelled());
         let delivery_delay = delivery_delay(&r);
         let outcomes_vec = counter_vec(&r, crate::catalogue::WEBHOOKS, &["outcome"]);
+        let call_state_vec = counter_vec(&r, crate::catalogue::CALL_STATE_WEBHOOKS, &["outcome"]);
+        let end_reasons_vec = counter_vec(
+            &r,
+            crate::catalogue::END_REASONS,
+            &["direction", "end_reason"],
+        );
         let (invalid_vec, unrecognized_vec) = exporter_metrics(&r, signature_validation);
         let per_call = CallMetrics::register(&r, Arc::clone(&names));
         let (reload_successful, reload_success_time) = reload_gauges(&r);
@@ -126,6 +144,14 @@ impl Recorder {
                 .iter()
                 .map(|o| outcomes_vec.with_label_values(&[o.as_str()]))
                 .collect(),
+            call_state_outcomes: CallStateOutcome::ALL
+                .iter()
+                .map(|o| call_state_vec.with_label_values(&[o.as_str()]))
+                .collect(),
+            end_reasons: slots(Direction::COUNT * EndReason::COUNT),
+            end_reasons_vec,
+            unrecognized_end_reason: OnceLock::new(),
+            unrecognized_vec: unrecognized_vec.clone(),
             registry: r,
             families,
             projects: ProjectSlots::new(names.capacity()),
@@ -229,6 +255,10 @@ impl Recorder {
             .add((self.clock)(), |c| c.webhooks[outcome.index()] += 1);
     }
 
+    pub fn call_state_outcome(&self, outcome: CallStateOutcome) {
+        self.call_state_outcomes[outcome.index()].inc();
+    }
+
     /// Adds a collector of series kept elsewhere (the call state's), to be
     /// gathered with the rest at each scrape.
     pub fn register(&self, collector: impl Collector + 'static) {
@@ -269,11 +299,43 @@ impl Recorder {
     /// what the call state made of it.
     pub fn record(&self, event: &StatusEvent, effects: &Effects, now: OffsetDateTime) {
         self.record_event(effects.project, event, now);
+        if event.status.is_terminal() {
+            self.record_terminal(effects.project, event);
+        }
         self.record_call(effects);
     }
 
-    /// The event's own series: its count, delivery delay and, when terminal,
-    /// its call's totals.
+    /// A call-state event: as a form callback's, without the per-field
+    /// series (it carries no media figures, so it creates none), with its
+    /// raw end reason once per finished call.
+    pub fn record_call_state(
+        &self,
+        event: &StatusEvent,
+        effects: &Effects,
+        now: OffsetDateTime,
+        end_reason: (Option<EndReason>, bool),
+    ) {
+        self.record_event(effects.project, event, now);
+        self.record_call(effects);
+        let (reason, unrecognized) = end_reason;
+        if unrecognized {
+            self.unrecognized_end_reason
+                .get_or_init(|| self.unrecognized_vec.with_label_values(&["end_reason"]))
+                .inc();
+        }
+        if let Some(reason) = reason.filter(|_| effects.finished.is_some()) {
+            let direction = effects.direction;
+            let i = direction.index() * EndReason::COUNT + reason.index();
+            self.end_reasons[i]
+                .get_or_init(|| {
+                    self.end_reasons_vec
+                        .with_label_values(&[direction.as_str(), reason.as_str()])
+                })
+                .inc();
+        }
+    }
+
+    /// The event's own series: its count and delivery delay.
     fn record_event(&self, p: ProjectId, event: &StatusEvent, now: OffsetDateTime) {
         let (status, direction) = (event.status, event.direction);
         self.events(p, status, direction).inc();
@@ -289,9 +351,6 @@ impl Recorder {
                 .observe((now - at).as_seconds_f64().max(0.0)),
             Reading::Invalid => self.invalid(Field::Special(Special::Timestamp)),
             Reading::Absent => {}
-        }
-        if status.is_terminal() {
-            self.record_terminal(p, event);
         }
     }
 

@@ -100,14 +100,12 @@ impl CallMetrics {
         })
     }
 
-    pub(super) fn post_dial_delay(&self, p: ProjectId, direction: Direction, seconds: u64) {
-        self.of(p, direction)
-            .post_dial_delay
-            .observe(seconds as f64);
+    pub(super) fn post_dial_delay(&self, p: ProjectId, direction: Direction, seconds: f64) {
+        self.of(p, direction).post_dial_delay.observe(seconds);
     }
 
-    pub(super) fn answer_delay(&self, p: ProjectId, direction: Direction, seconds: u64) {
-        self.of(p, direction).answer_delay.observe(seconds as f64);
+    pub(super) fn answer_delay(&self, p: ProjectId, direction: Direction, seconds: f64) {
+        self.of(p, direction).answer_delay.observe(seconds);
     }
 
     pub(super) fn issue(&self, p: ProjectId, direction: Direction, issue: Issue) {

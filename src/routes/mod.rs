@@ -1,6 +1,7 @@
 //! HTTP routes: one concern a module.
 
 mod basic_auth;
+mod call_state_webhook;
 mod calls;
 mod landing;
 mod metrics;
@@ -22,13 +23,20 @@ use crate::projects::{KeyConfig, KeyRing, Keys};
 use crate::recorder::Recorder;
 
 pub const STATUS_CALLBACK_PATH: &str = "/status-callback";
+pub const CALL_STATE_PATH: &str = "/call-state";
 const HEALTHZ_PATH: &str = "/healthz";
 const CALLS_PATH: &str = "/calls";
 /// Re-reads the projects file and every key file (Prometheus' convention).
 pub const RELOAD_PATH: &str = "/-/reload";
 
 /// Paths that `--web.telemetry-path` may not take: the routes beside /metrics.
-pub const TAKEN_PATHS: &[&str] = &["/", HEALTHZ_PATH, STATUS_CALLBACK_PATH, CALLS_PATH];
+pub const TAKEN_PATHS: &[&str] = &[
+    "/",
+    HEALTHZ_PATH,
+    STATUS_CALLBACK_PATH,
+    CALL_STATE_PATH,
+    CALLS_PATH,
+];
 
 /// What the pages show that does not change while serving.
 pub struct Site {
@@ -143,7 +151,8 @@ impl AppState {
 pub fn router(settings: &Settings, state: AppState) -> Router {
     let mut routes = Router::new()
         .route(HEALTHZ_PATH, get(landing::healthz))
-        .route(STATUS_CALLBACK_PATH, any(webhook::handle));
+        .route(STATUS_CALLBACK_PATH, any(webhook::handle))
+        .route(CALL_STATE_PATH, any(call_state_webhook::handle));
     // The status page's figures are as sensitive as /metrics: it goes where
     // /metrics goes, and the main listener keeps the plain links otherwise.
     routes = match settings.metrics_listen_address {

@@ -39,7 +39,11 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
 }
 
 /// The whole body, within `--web.max-body-bytes` and `--web.read-timeout`.
-async fn read_body(ingest: &Ingest, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
+pub(super) async fn read_body(
+    ingest: &Ingest,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, Rejection> {
     let limit = ingest.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::call_state_wire::{self, as_call_state, call_state_url, Webhook};
 use super::plan::{
     Generator, PlannedCall, Profile, DEFAULT_DUPLICATE_RATIO, DEFAULT_LOSE_TERMINAL_RATIO,
     DEFAULT_OUT_OF_ORDER_RATIO,
@@ -78,6 +79,8 @@ pub struct SimConfig {
     pub account_sid: Option<String>,
     /// Per request.
     pub timeout: Duration,
+    /// Status callbacks, call-state events, or both.
+    pub webhook: Webhook,
 }
 
 impl SimConfig {
@@ -97,6 +100,7 @@ impl SimConfig {
             concurrency: DEFAULT_CONCURRENCY,
             account_sid: None,
             timeout: Duration::from_secs(15),
+            webhook: Webhook::default(),
         }
     }
 
@@ -145,6 +149,10 @@ struct Sender {
     key: SigningKey,
     account_sid: String,
     pace: Pace,
+    webhook: Webhook,
+    /// Where call-state events go, and the URL they are signed for.
+    call_state_target: String,
+    call_state_signed_url: String,
     /// Requests in flight.
     requests: Semaphore,
     summary: Mutex<Summary>,
@@ -274,12 +282,16 @@ impl Sender {
             .account_sid
             .clone()
             .unwrap_or_else(|| super::plan::uuid(&mut rand::thread_rng()));
+        let signed_url = config
+            .signed_url
+            .clone()
+            .unwrap_or_else(|| config.target.clone());
         Sender {
             client,
-            signed_url: config
-                .signed_url
-                .clone()
-                .unwrap_or_else(|| config.target.clone()),
+            call_state_target: call_state_url(&config.target),
+            call_state_signed_url: call_state_url(&signed_url),
+            webhook: config.webhook,
+            signed_url,
             target: config.target.clone(),
             key: config.key.clone(),
             account_sid,
@@ -295,6 +307,9 @@ impl Sender {
     /// The events of one call in delivery order, each retried when planned
     /// so; in real time, each when its Timestamp comes.
     async fn send_call(&self, call: &PlannedCall) {
+        let json = self.webhook.is_call_state(call.index);
+        let swml = json.then(|| as_call_state(call));
+        let call = swml.as_ref().unwrap_or(call);
         let clock = CallClock::start();
         let mut state = CallState::default();
         for &index in &call.delivery {
@@ -303,15 +318,15 @@ impl Sender {
             if self.pace == Pace::RealTime {
                 tokio::time::sleep_until(clock.instant + Duration::from_secs(offset)).await;
             }
-            let fields = call.fields(index, &self.account_sid, clock.wall);
-            let body = serde_urlencoded::to_string(&fields).expect("text fields encode");
-            let params: Params = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            let signature = self.key.sign_form(&self.signed_url, &params);
-
+            let request = if json {
+                self.call_state_request(call, index, clock.wall)
+            } else {
+                self.form_request(call, index, clock.wall)
+            };
             let permit = self.requests.acquire().await;
-            let mut acknowledged = self.deliver(&body, &signature, false).await;
+            let mut acknowledged = self.deliver(&request, false).await;
             if event.duplicate {
-                acknowledged |= self.deliver(&body, &signature, true).await;
+                acknowledged |= self.deliver(&request, true).await;
             }
             drop(permit);
             if acknowledged {
@@ -327,16 +342,52 @@ impl Sender {
         self.summary.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// `events[index]` as a signed form callback.
+    fn form_request(&self, call: &PlannedCall, index: usize, start: OffsetDateTime) -> Request<'_> {
+        let fields = call.fields(index, &self.account_sid, start);
+        let body = serde_urlencoded::to_string(&fields).expect("text fields encode");
+        let params: Params = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let signature = self.key.sign_form(&self.signed_url, &params);
+        Request {
+            url: &self.target,
+            content_type: "application/x-www-form-urlencoded",
+            body,
+            signatures: vec![("x-signalwire-signature", signature)],
+        }
+    }
+
+    /// `events[index]` as a call-state event, with both Scheme A headers.
+    fn call_state_request(
+        &self,
+        call: &PlannedCall,
+        index: usize,
+        start: OffsetDateTime,
+    ) -> Request<'_> {
+        let body = call_state_wire::body(call, index, &self.account_sid, start);
+        let url = &self.call_state_signed_url;
+        let sha1 = self.key.sign_json(url, body.as_bytes());
+        let sha256 = call_state_wire::sign_sha256(&self.key, url, body.as_bytes());
+        Request {
+            url: &self.call_state_target,
+            content_type: "application/json",
+            body,
+            signatures: vec![
+                ("x-signalwire-signature", sha1),
+                ("x-signalwire-sha256-signature", sha256),
+            ],
+        }
+    }
+
     /// One POST; true on a 2xx answer.
-    async fn deliver(&self, body: &str, signature: &str, retry: bool) -> bool {
-        let result = self
+    async fn deliver(&self, request: &Request<'_>, retry: bool) -> bool {
+        let mut builder = self
             .client
-            .post(&self.target)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-signalwire-signature", signature)
-            .body(body.to_owned())
-            .send()
-            .await;
+            .post(request.url)
+            .header("content-type", request.content_type);
+        for (name, value) in &request.signatures {
+            builder = builder.header(*name, value);
+        }
+        let result = builder.body(request.body.clone()).send().await;
         let failure = match result {
             Ok(response) if response.status().is_success() => None,
             Ok(response) => {
@@ -373,6 +424,14 @@ impl Sender {
             }
         }
     }
+}
+
+/// One signed request, sent once or twice (a retry is identical).
+struct Request<'a> {
+    url: &'a str,
+    content_type: &'static str,
+    body: String,
+    signatures: Vec<(&'static str, String)>,
 }
 
 /// When a call started: its `initiated` Timestamp, a whole second, and the

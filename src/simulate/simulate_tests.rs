@@ -300,10 +300,14 @@ fn shown(calls: &[PlannedCall]) -> Shown {
                     .post_dial
                     .entry(direction.clone())
                     .or_default()
-                    .push(d);
+                    .push(d as u64);
             }
             if let Some(d) = fx.answer_delay {
-                shown.answer.entry(direction.clone()).or_default().push(d);
+                shown
+                    .answer
+                    .entry(direction.clone())
+                    .or_default()
+                    .push(d as u64);
             }
             let Some(terminal) = fx.finished else {
                 continue;

@@ -61,6 +61,10 @@ pub struct Summary {
     /// `signalwire_calls_active` by direction when the run ended: the
     /// unfinished calls, and calls cut short by a shutdown.
     pub active_at_end: BTreeMap<String, u64>,
+    /// `signalwire_call_end_reasons_total` by "end_reason/direction": calls
+    /// sent as call-state events only.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub end_reasons: BTreeMap<String, u64>,
 }
 
 /// A histogram of whole seconds as the exporter exposes it.
@@ -159,7 +163,7 @@ impl CallState {
         let slot = match status {
             CallStatus::Initiated => 0,
             CallStatus::Ringing => 1,
-            CallStatus::InProgress => 2,
+            CallStatus::InProgress | CallStatus::Answered => 2,
             _ => return (None, None),
         };
         if self.stamps[slot].is_some() {
@@ -228,7 +232,10 @@ impl Summary {
     fn terminal_counts(&mut self, call: &PlannedCall, key: String) {
         let t = &call.terminal;
         add(&mut self.terminal, key, 1);
-        add(&mut self.sip_responses, t.sip_code.to_string(), 1);
+        // 0: a call-state event, which carries no SIP code.
+        if t.sip_code != 0 {
+            add(&mut self.sip_responses, t.sip_code.to_string(), 1);
+        }
         self.audio_in_packets += t.media_packets;
         self.audio_in_skipped_packets += t.skipped_packets;
         if t.media_packets > 0 {
@@ -285,6 +292,11 @@ impl Summary {
             if let Some(n) = self.active_at_end.get_mut(direction) {
                 *n = n.saturating_sub(1);
             }
+        }
+        let terminal = call.events.iter().find(|e| e.status.is_terminal());
+        let reason = terminal.and_then(|e| e.params.iter().find(|(n, _)| *n == "end_reason"));
+        if let Some((_, reason)) = reason {
+            add(&mut self.end_reasons, format!("{reason}/{direction}"), 1);
         }
         // The exporter's own rules, on what the plan sends: the prediction
         // is of what it counts, not a second copy of the thresholds.

@@ -583,3 +583,40 @@ async fn under_a_route_prefix_the_status_page_and_calls_link_to_each_other() {
     assert_eq!(json.headers()["content-type"], "application/json");
     assert_eq!(json.text().await.unwrap(), "{\"calls\":[]}");
 }
+
+/// Subscribed to `answered`, SignalWire sends `answered` and `in-progress`:
+/// both are known statuses, the call is active from either, and the answer
+/// delay runs to the earliest of them, once.
+#[tokio::test]
+async fn an_answered_callback_is_a_known_status_that_answers_the_call() {
+    let app = TestApp::spawn().await;
+    send_all(
+        &app,
+        &[
+            progress("CA1", "initiated", 0, 0),
+            progress("CA1", "answered", 2, 6),
+            progress("CA1", "in-progress", 4, 5),
+        ],
+    )
+    .await;
+    let m = app.metrics().await;
+    let answered = &[("direction", "inbound"), ("status", "answered")];
+    assert_eq!(m.value("signalwire_call_events_total", answered), 1.0);
+    assert_eq!(m.value(ACTIVE, INBOUND), 1.0);
+    assert_eq!(m.value(&format!("{ANSWER}_count"), INBOUND), 0.0);
+    let unrecognized = "signalwire_exporter_unrecognized_values_total";
+    assert_eq!(m.value(unrecognized, &[("field", "CallStatus")]), 0.0);
+    let other = &[("direction", "inbound"), ("status", "other")];
+    assert_eq!(m.get("signalwire_call_events_total", other), None);
+
+    send_all(&app, &[progress("CA1", "ringing", 1, 3)]).await;
+    // An earlier-stamped answer after the delay was observed changes nothing.
+    send_all(&app, &[progress("CA1", "answered", 5, 4)]).await;
+    send_all(&app, &[completed("CA1", 60)]).await;
+    let m = app.metrics().await;
+    assert_eq!(m.value(&format!("{ANSWER}_count"), INBOUND), 1.0);
+    assert_eq!(m.value(&format!("{ANSWER}_sum"), INBOUND), 2.0);
+    assert_eq!(m.value(ACTIVE, INBOUND), 0.0);
+    assert_eq!(m.value("signalwire_call_events_total", answered), 2.0);
+    assert_eq!(m.value(unrecognized, &[("field", "CallStatus")]), 0.0);
+}

@@ -128,13 +128,13 @@ fn bad_settings_are_refused_with_exit_2_and_a_line_that_says_what_to_do() {
         (
             &[key, "--web.telemetry-path=/healthz"],
             "signalwire-exporter: --web.telemetry-path \"/healthz\" collides with a route \
-             of the exporter (/, /healthz, /status-callback, /calls); \
+             of the exporter (/, /healthz, /status-callback, /call-state, /calls); \
              choose another path, e.g. /metrics",
         ),
         (
             &[key, "--web.telemetry-path=/status-callback"],
             "signalwire-exporter: --web.telemetry-path \"/status-callback\" collides with a \
-             route of the exporter (/, /healthz, /status-callback, /calls); \
+             route of the exporter (/, /healthz, /status-callback, /call-state, /calls); \
              choose another path, e.g. /metrics",
         ),
         (

@@ -12,10 +12,10 @@ async fn a_fresh_exporter_exports_every_closed_series_at_zero() {
     );
     let m = Metrics::parse(&response.text().await.unwrap());
     let mut checks = Checklist::default();
-    // 9 statuses x 3 directions, at zero, so rate() sees zeros; call totals
+    // 10 statuses x 3 directions, at zero, so rate() sees zeros; call totals
     // for the 5 terminal statuses x 3 directions.
     for (name, series) in [
-        ("signalwire_call_events_total", 27),
+        ("signalwire_call_events_total", 30),
         ("signalwire_exporter_webhooks_total", 7),
         (INVALID_FIELDS, 14),
         (UNRECOGNIZED_VALUES, 3),

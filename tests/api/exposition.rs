@@ -52,9 +52,21 @@ impl Client {
             .await
     }
 
+    /// A signed call-state event to `/call-state`; returns the status code.
+    async fn call_state(&self, body: &str) -> u16 {
+        let url = self.url.replace("/status-callback", "/call-state");
+        let signature = self.key.sign_json(&url, body.as_bytes());
+        self.post_to(&url, "application/json", &signature, body.to_owned())
+            .await
+    }
+
     async fn post(&self, content_type: &str, signature: &str, body: String) -> u16 {
+        self.post_to(&self.url, content_type, signature, body).await
+    }
+
+    async fn post_to(&self, url: &str, content_type: &str, signature: &str, body: String) -> u16 {
         self.http
-            .post(&self.url)
+            .post(url)
             .header("content-type", content_type)
             .header("x-signalwire-signature", signature)
             .body(body)
@@ -222,7 +234,55 @@ const JSON_EVENT: &str = r#"{"CallSid":"CA-json","CallStatus":"completed","Direc
     "AudioInJitterMaxVariance":[1],"AudioInLargestJbSize":{"a":1},"SipResultCode":486,
     "Timestamp":1}"#;
 
+/// A SWML call-state event; `end_reason` is left out when `None`.
+fn call_state(call: &str, state: &str, direction: &str, end_reason: Option<&str>) -> String {
+    let reason = end_reason.map_or(String::new(), |r| format!(r#","end_reason":"{r}""#));
+    format!(
+        r#"{{"event_type":"calling.call.state","timestamp":1795780800.25,
+        "project_id":"golden-project","params":{{"call_id":"{call}","call_state":"{state}",
+        "direction":"{direction}"{reason}}}}}"#
+    )
+}
+
+/// Call-state webhooks: every end reason, the unmapped states, a retry,
+/// an ignored event type.
+async fn call_state_events(c: &Client) {
+    let reasons = [
+        "hangup",
+        "busy",
+        "noAnswer",
+        "cancel",
+        "decline",
+        "error",
+        "abandoned",
+        "maxDuration",
+        "notFound",
+        "teleported",
+    ];
+    for (i, reason) in reasons.iter().enumerate() {
+        let call = format!("cs-{i}");
+        let direction = if i % 2 == 0 { "outbound" } else { "inbound" };
+        let created = call_state(&call, "created", direction, None);
+        assert_eq!(c.call_state(&created).await, 204);
+        let ended = call_state(&call, "ended", direction, Some(reason));
+        assert_eq!(c.call_state(&ended).await, 204);
+    }
+    for state in ["ending", "ended", "rebooting", "answered", "ringing"] {
+        let body = call_state("cs-states", state, "sideways", None);
+        assert_eq!(c.call_state(&body).await, 204, "{state}");
+    }
+    let retry = call_state("cs-states", "ringing", "sideways", None);
+    assert_eq!(c.call_state(&retry).await, 204);
+    assert_eq!(
+        c.call_state(r#"{"event_type":"calling.call.connect"}"#)
+            .await,
+        204
+    );
+    assert_eq!(c.call_state("[]").await, 400);
+}
+
 async fn edge_events(c: &Client) {
+    call_state_events(c).await;
     for (why, fields) in edge_cases() {
         assert_eq!(c.form(&fields).await, 204, "{why}");
     }

@@ -11,6 +11,7 @@ mod support;
 
 mod abuse;
 mod bad_input;
+mod call_state;
 mod calls;
 mod cli;
 mod concurrency;

@@ -177,7 +177,7 @@ async fn every_call_family_carries_the_project_and_listed_ones_start_at_zero() {
             0.0,
         ),
     ]);
-    assert_eq!(m.series_count("signalwire_call_events_total"), 2 * 9 * 3);
+    assert_eq!(m.series_count("signalwire_call_events_total"), 2 * 10 * 3);
     let ringing = of(PROD_SID, "CA-live").with("CallStatus", "ringing");
     assert_eq!(post_with(&app, PROD_KEY, Wire::Form, &ringing).await, 204);
     let m = app.metrics().await;
@@ -613,4 +613,56 @@ async fn the_status_page_links_a_view_per_project_and_takes_project() {
         .await
         .unwrap();
     assert!(!text.contains("Projects: "));
+}
+
+#[tokio::test]
+async fn a_call_state_event_takes_its_projects_keys_and_label_whichever_header_signs_it() {
+    let files = Files::new("callstate");
+    let app = TestApp::spawn_with(files.settings(&[KEY])).await;
+    let url = app.call_state_url();
+    let body = |call: &str| {
+        serde_json::json!({
+            "event_type": "calling.call.state", "timestamp": 1_764_000_000.5,
+            "project_id": PROD_SID,
+            "params": {"call_id": call, "call_state": "ringing", "direction": "inbound"},
+        })
+        .to_string()
+    };
+    let sha1 = |key: &str, body: &str| SigningKey::new(key).sign_json(&url, body.as_bytes());
+    let json = Some("application/json");
+    for (key, status) in [(PROD_KEY, 204), (STAGING_KEY, 403), (KEY, 403)] {
+        let b = body(&format!("call-{key}"));
+        let r = app.post(&url, json, Some(&sha1(key, &b)), b.clone()).await;
+        assert_eq!(r.status(), status, "{key}");
+    }
+    // SHA-256 alone, with the project's key.
+    let b = body("call-sha256");
+    let sha256 = SigningKey::new(PROD_KEY).sign_sha256(&url, b.as_bytes());
+    let r = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("x-signalwire-sha256-signature", sha256)
+        .body(b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let ringing = |project| {
+        vec![
+            ("project", project),
+            ("direction", "inbound"),
+            ("status", "ringing"),
+        ]
+    };
+    let m = app.metrics().await;
+    m.check(&[
+        (EVENTS, &ringing("production"), 2.0),
+        (EVENTS, &ringing("staging"), 0.0),
+        (
+            "signalwire_exporter_call_state_webhooks_total",
+            &[("outcome", "invalid_signature")],
+            2.0,
+        ),
+    ]);
 }

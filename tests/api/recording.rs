@@ -308,10 +308,11 @@ async fn unknown_values_become_other_and_are_counted() {
     );
 }
 
-const STATUSES: [&str; 10] = [
+const STATUSES: [&str; 11] = [
     "queued",
     "initiated",
     "ringing",
+    "answered",
     "in-progress",
     "completed",
     "busy",
@@ -341,7 +342,7 @@ async fn every_label_combination_is_its_own_series() {
     }
     let m = app.metrics().await;
     assert_eq!(m.sum("signalwire_call_events_total"), f64::from(sent));
-    assert_eq!(m.series_count("signalwire_call_events_total"), 40);
+    assert_eq!(m.series_count("signalwire_call_events_total"), 44);
     let mut checks = Checklist::default();
     let other = |v: &'static str| if v == "zzz" { "other" } else { v };
     for (i, status) in STATUSES.map(other).iter().enumerate() {

@@ -477,3 +477,75 @@ fn good_calls_sound_good() {
         assert!(expected_sip.contains(&t.sip_code), "{t:?}");
     }
 }
+
+/// `--webhook both`: every other call as SWML call-state events. The
+/// summary still equals /metrics: events (the answer as `answered`,
+/// `outbound`), SIP codes and audio of the form calls only, both delays,
+/// end reasons, and every request accepted by one of the two routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_split_between_both_webhooks_equals_the_metrics() {
+    let app = TestApp::spawn().await;
+    let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
+    config.seed = 20_261_207;
+    config.calls = Some(120);
+    config.rate = 5_000.0;
+    config.duplicate_ratio = 0.05;
+    config.out_of_order_ratio = 0.2;
+    config.webhook = simulator::Webhook::Both;
+    let summary = simulator::run(config, std::future::pending()).await;
+    assert!(summary.ok(), "{}", summary.to_json());
+    let m = app.metrics().await;
+    let mut checks = Checklist::default();
+    for s in m.samples("signalwire_call_events_total") {
+        let key = format!("{}/{}", s.labels["status"], s.labels["direction"]);
+        let sent = summary.events.get(&key).copied().unwrap_or(0);
+        checks.eq(format!("events {key}"), s.value, sent as f64);
+    }
+    checks.eq(
+        "events, all",
+        m.sum("signalwire_call_events_total"),
+        summary.events.values().sum::<u64>() as f64,
+    );
+    checks.that(
+        "answered events",
+        summary.events.keys().any(|k| k.starts_with("answered/")),
+    );
+    checks.that(
+        "outbound events",
+        summary.events.keys().any(|k| k.ends_with("/outbound")),
+    );
+    for (code, n) in &summary.sip_responses {
+        let shown = m.sum_matching("signalwire_sip_responses_total", &[("code", code)]);
+        checks.eq(format!("code {code}"), shown, *n as f64);
+    }
+    checks.eq(
+        "audio in packets",
+        m.sum("signalwire_audio_in_packets_total"),
+        summary.audio_in_packets as f64,
+    );
+    let post_dial = "signalwire_call_post_dial_delay_seconds";
+    check_delays(&mut checks, &m, post_dial, &summary.post_dial_delay);
+    let answer = "signalwire_call_answer_delay_seconds";
+    check_delays(&mut checks, &m, answer, &summary.answer_delay);
+    checks.that("end reasons", !summary.end_reasons.is_empty());
+    for (key, n) in &summary.end_reasons {
+        let (reason, direction) = key.split_once('/').unwrap();
+        let labels = [("direction", direction), ("end_reason", reason)];
+        let shown = m.value("signalwire_call_end_reasons_total", &labels);
+        checks.eq(format!("end reason {key}"), shown, *n as f64);
+    }
+    let call_state = "signalwire_exporter_call_state_webhooks_total";
+    let accepted = m.outcome("accepted") + m.value(call_state, &[("outcome", "accepted")]);
+    let duplicate = m.outcome("duplicate") + m.value(call_state, &[("outcome", "duplicate")]);
+    checks.eq(
+        "accepted",
+        accepted,
+        (summary.deliveries - summary.duplicates) as f64,
+    );
+    checks.eq("duplicates", duplicate, summary.duplicates as f64);
+    checks.that(
+        "call-state requests",
+        m.value(call_state, &[("outcome", "accepted")]) > 0.0,
+    );
+    checks.eq("nothing unrecognized", m.sum(UNRECOGNIZED_VALUES), 0.0);
+}

@@ -59,8 +59,8 @@ fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> F
             jitter_max_variance: mos.map(|_| 412.5),
             silent: false,
         },
-        post_dial_delay_seconds: Some(3),
-        answer_delay_seconds: mos.map(|_| 7),
+        post_dial_delay_seconds: Some(3.0),
+        answer_delay_seconds: mos.map(|_| 7.0),
         numbers: None,
     }
 }
