@@ -44,6 +44,7 @@ fn event<'a>(call_sid: &'a str, status: CallStatus, at: OffsetDateTime) -> CallE
             duration_seconds: Some(57.0),
         },
         numbers: Numbers::default(),
+        country: None,
     }
 }
 

@@ -97,8 +97,28 @@ pub const WITH_MEDIA: Family = family(
     "Finished calls with AudioInMediaPacketCount > 0: the denominator of issue shares.",
 );
 
+/// `--labels.country` only: the remote party's country (`domain::Country`).
+pub const COUNTRY_CALLS_ENDED: Family = family(
+    "signalwire_country_calls_ended_total",
+    "Finished calls by the remote party's country (--labels.country), direction and \
+     terminal status.",
+);
+pub const COUNTRY_WITH_MEDIA: Family = family(
+    "signalwire_country_calls_with_media_total",
+    "Finished calls with media by the remote party's country (--labels.country).",
+);
+pub const COUNTRY_QUALITY_ISSUES: Family = family(
+    "signalwire_country_call_quality_issues_total",
+    "Finished calls with media having each quality issue, by the remote party's country \
+     (--labels.country); issue=\"any\" counts calls with at least one.",
+);
+pub const COUNTRY_SILENT: Family = family(
+    "signalwire_country_calls_silent_total",
+    "Finished silent calls by the remote party's country (--labels.country).",
+);
+
 /// The families declared here, in the order above.
-pub const FAMILIES: [Family; 14] = [
+pub const FAMILIES: [Family; 18] = [
     EVENTS,
     SIP_RESPONSES,
     DELIVERY_DELAY,
@@ -113,6 +133,10 @@ pub const FAMILIES: [Family; 14] = [
     UNFINISHED,
     QUALITY_ISSUES,
     WITH_MEDIA,
+    COUNTRY_CALLS_ENDED,
+    COUNTRY_WITH_MEDIA,
+    COUNTRY_QUALITY_ISSUES,
+    COUNTRY_SILENT,
 ];
 
 /// The families of the field table's rows, and the derived packet loss.

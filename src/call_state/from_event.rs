@@ -38,6 +38,7 @@ impl<'a> CallEvent<'a> {
             } else {
                 Numbers::default()
             },
+            country: None,
         }
     }
 }

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::domain::{CallStatus, Direction};
+use crate::domain::{CallStatus, Country, CountryLabels, Direction};
 
 pub use crate::domain::{Issue, Issues, Numbers, Quality, Thresholds};
 pub use query::{CallsQuery, QueryError};
@@ -47,6 +47,8 @@ pub struct CallEvent<'a> {
     pub quality: Quality,
     /// Kept only with `include_numbers`.
     pub numbers: Numbers<'a>,
+    /// The remote party's, on terminal events with `--labels.country`.
+    pub country: Option<Country>,
 }
 
 /// The knobs of per-call state; `Default` gives the documented defaults.
@@ -66,6 +68,8 @@ pub struct CallsConfig {
     /// `--calls.include-numbers`.
     pub include_numbers: bool,
     pub thresholds: Thresholds,
+    /// `--labels.country`: `None` when off.
+    pub countries: Option<CountryLabels>,
 }
 
 impl Default for CallsConfig {
@@ -77,6 +81,7 @@ impl Default for CallsConfig {
             recent: 500,
             include_numbers: false,
             thresholds: Thresholds::default(),
+            countries: None,
         }
     }
 }

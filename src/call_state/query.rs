@@ -1,9 +1,9 @@
-//! The filters of `GET /calls`: `issue=`, `direction=`, `status=` (AND),
-//! then `limit=`.
+//! The filters of `GET /calls`: `issue=`, `direction=`, `status=`,
+//! `country=` (AND), then `limit=`.
 
 use std::fmt;
 
-use crate::domain::{CallStatus, Direction, FinishedCall, Issue};
+use crate::domain::{CallStatus, Country, Direction, FinishedCall, Issue};
 
 /// Statuses a listed call can have: the terminal ones.
 const STATUSES: [CallStatus; 5] = [
@@ -19,6 +19,8 @@ pub struct CallsQuery {
     pub issue: Option<Issue>,
     pub direction: Option<Direction>,
     pub status: Option<CallStatus>,
+    /// A region (either case), `other` or `unknown`: `--labels.country`.
+    pub country: Option<Country>,
     pub limit: Option<usize>,
 }
 
@@ -62,7 +64,7 @@ fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), QueryEr
 
 impl CallsQuery {
     /// Parses the query string of a request (without the `?`). Parameters
-    /// other than the four are ignored, so links may carry their own.
+    /// other than the five are ignored, so links may carry their own.
     pub fn parse(query: Option<&str>) -> Result<Self, QueryError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
             .map_err(|e| QueryError(format!("the query string cannot be decoded: {e}")))?;
@@ -81,6 +83,7 @@ impl CallsQuery {
                     let s = one_of("status", value, &STATUSES, CallStatus::as_str)?;
                     set_once(&mut q.status, name, s)?;
                 }
+                "country" => set_once(&mut q.country, name, parse_country(value)?)?,
                 "limit" => set_once(&mut q.limit, name, parse_limit(value)?)?,
                 _ => {}
             }
@@ -92,7 +95,16 @@ impl CallsQuery {
         self.issue.is_none_or(|i| call.issues().contains(i))
             && self.direction.is_none_or(|d| call.direction == d)
             && self.status.is_none_or(|s| call.status == s)
+            && self.country.is_none_or(|c| call.country == Some(c))
     }
+}
+
+fn parse_country(value: &str) -> Result<Country, QueryError> {
+    Country::from_name(value).ok_or_else(|| {
+        QueryError(format!(
+            "country={value:?} is not a two-letter region code, other or unknown"
+        ))
+    })
 }
 
 fn parse_limit(value: &str) -> Result<usize, QueryError> {
@@ -132,6 +144,7 @@ mod tests {
                 issue: Some(Issue::Any),
                 direction: Some(Direction::OutboundApi),
                 status: Some(CallStatus::NoAnswer),
+                country: None,
                 limit: Some(20),
             }
         );

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::series::{TableCollector, TableSeries};
 use super::{CallEvent, CallTable, CallsConfig, Effects};
-use crate::domain::{Direction, Params, StatusEvent};
+use crate::domain::{CountryLabels, Direction, Params, StatusEvent};
 
 /// Where the call state reads the time: the real monotonic clock, or a
 /// test's, so expiry is tested without sleeping.
@@ -18,6 +18,8 @@ pub struct CallState {
     table: Mutex<CallTable>,
     /// `--calls.include-numbers`: read phone numbers and names at all.
     include_numbers: bool,
+    /// `--labels.country`.
+    countries: Option<CountryLabels>,
     pub(super) series: TableSeries,
     clock: Clock,
 }
@@ -31,6 +33,7 @@ impl CallState {
         Arc::new(CallState {
             table: Mutex::new(CallTable::new(config)),
             include_numbers: config.include_numbers,
+            countries: config.countries.clone(),
             series: TableSeries::new(),
             clock,
         })
@@ -49,9 +52,16 @@ impl CallState {
     }
 
     /// Follows one accepted, non-duplicate event; counts the calls its
-    /// arrival forgot. `numbers` are read only with `--calls.include-numbers`.
+    /// arrival forgot. `numbers` are read only with `--calls.include-numbers`,
+    /// and From or To, for its country, only with `--labels.country`.
     pub fn record(&self, event: &StatusEvent, params: &Params<'_>, at: OffsetDateTime) -> Effects {
-        let call = CallEvent::from_status(event, params, self.include_numbers);
+        let mut call = CallEvent::from_status(event, params, self.include_numbers);
+        // The number is read here only, and only its country goes on.
+        if let Some(countries) = self.countries.as_ref() {
+            if event.status.is_terminal() {
+                call.country = Some(countries.of_call(event.direction, params));
+            }
+        }
         let now = (self.clock)();
         let effects = self.lock().record(&call, now, at);
         self.series.unfinished(&effects.unfinished);

@@ -392,6 +392,7 @@ impl CallTable {
             numbers: self
                 .include_numbers
                 .then(|| Box::new(RecordedNumbers::of(&event.numbers))),
+            country: event.country,
         }
     }
 }

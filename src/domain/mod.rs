@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod labels;
+mod country;
 mod event;
 mod fields;
 mod finished_call;
@@ -10,6 +11,7 @@ mod params;
 mod quality;
 mod reading;
 
+pub use country::{Country, CountryLabels};
 pub use event::{EventError, EventId, StatusEvent};
 pub use fields::{
     Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,

@@ -31,6 +31,7 @@ pub fn pairs(q: &CallsQuery) -> Vec<(&'static str, String)> {
         ("issue", q.issue.and_then(|i| text(i.as_str()))),
         ("direction", q.direction.and_then(|d| text(d.as_str()))),
         ("status", q.status.and_then(|s| text(s.as_str()))),
+        ("country", q.country.map(|c| c.to_string())),
         ("limit", q.limit.map(|l| l.to_string())),
     ]
     .into_iter()
@@ -81,6 +82,7 @@ mod tests {
             issue: Some(Issue::HighJitter),
             direction: Some(Direction::OutboundApi),
             status: Some(CallStatus::NoAnswer),
+            country: None,
             limit: Some(5),
         };
         assert_eq!(

@@ -5,6 +5,7 @@
 //! and touches only atomics, never a lock that a scrape holds. The per-call
 //! series come from the field table (`domain::FIELDS`), one per row.
 
+mod country;
 mod families;
 mod per_call;
 mod window;
@@ -42,6 +43,8 @@ pub struct Recorder {
     per_call: CallMetrics,
     /// The status page's recent counts.
     window: window::Window,
+    /// `--labels.country`: the `signalwire_country_*` families.
+    countries: Option<country::CountryMetrics>,
 }
 
 fn slots<T>(n: usize) -> Box<[OnceLock<T>]> {
@@ -84,6 +87,7 @@ impl Recorder {
             delivery_delay,
             per_call,
             window: window::Window::new(Instant::now()),
+            countries: None,
         };
         // rate() and alerts need zeros, not absent series: a series born with
         // its first event already counted loses that event to increase().
@@ -96,6 +100,15 @@ impl Recorder {
             }
         }
         recorder
+    }
+
+    /// Registers the `signalwire_country_*` families (`--labels.country`);
+    /// their series come with each country's first call.
+    pub fn with_countries(mut self) -> Self {
+        // LEAD: with a projects file, `true` (a leading `project` label),
+        // and the call's project label value passed in `record_call`.
+        self.countries = Some(country::CountryMetrics::register(&self.registry, false));
+        self
     }
 
     pub fn outcome(&self, outcome: Outcome) {
@@ -133,6 +146,9 @@ impl Recorder {
         }
         for issue in call.issues().labels() {
             m.issue(direction, issue);
+        }
+        if let Some(countries) = &self.countries {
+            countries.record(None, call);
         }
         self.window.add(Instant::now(), |c| {
             c.ended += 1;

@@ -71,7 +71,11 @@ impl AppState {
     pub fn with_clock(settings: &Settings, clock: Clock) -> Self {
         let verifier = settings.signing_keys.as_deref().map(Verifier::new);
         let config = &settings.calls;
-        let recorder = Arc::new(Recorder::new(verifier.is_some()));
+        let mut recorder = Recorder::new(verifier.is_some());
+        if config.countries.is_some() {
+            recorder = recorder.with_countries();
+        }
+        let recorder = Arc::new(recorder);
         let calls = CallState::with_clock(config, clock);
         recorder.register(calls.collector());
         AppState {

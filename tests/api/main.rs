@@ -14,6 +14,7 @@ mod bad_input;
 mod calls;
 mod cli;
 mod concurrency;
+mod countries;
 mod dedupe;
 mod docs;
 mod endpoints;

@@ -58,6 +58,7 @@ fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> F
         post_dial_delay_seconds: Some(3),
         answer_delay_seconds: mos.map(|_| 7),
         numbers: None,
+        country: None,
     }
 }
 
