@@ -8,7 +8,7 @@ nor leave the 24-column grid, that every recording rule a query names is
 defined in prometheus/rules/*.yml, and writes every target
 expression, with Grafana's variables substituted, as a recording rule in
 OUT.yml so that `promtool check rules` can parse it:
-  $project, $status, $direction   -> .*   (the variables' allValue)
+  $project, $status, $direction, $country   -> .*   (the variables' allValue)
   $job                            -> .+   (Grafana sends the jobs it found)
   $__rate_interval, $__interval,
   $__range                        -> 1m
@@ -40,6 +40,8 @@ LABELLED = [
     (re.compile(r"(?<![\w:])signalwire_(calls_active|call_post_dial_delay_seconds\w*|"
                 r"call_answer_delay_seconds\w*|calls_unfinished_total|call_quality_issues_total|"
                 r"calls_with_media_total)"), ("$direction",)),
+    # The country families (--labels.country): direction and country.
+    (re.compile(r"(?<![\w:])signalwire_country_\w+"), ("$direction", "$country")),
     # Recording rules name the labels they keep in their level
     # (level:metric:operations, labels joined by `_`): `status_direction:`,
     # `direction:`, `direction_issue:`, `direction_reason:` ... must be
@@ -57,6 +59,7 @@ SUBST = [
     (re.compile(r"\$\{?project\}?"), ".*"),
     (re.compile(r"\$\{?status\}?"), ".*"),
     (re.compile(r"\$\{?direction\}?"), ".*"),
+    (re.compile(r"\$\{?country\}?"), ".*"),
     (re.compile(r"\$\{?__rate_interval\}?"), "1m"),
     (re.compile(r"\$\{?__interval\}?"), "1m"),
     (re.compile(r"\$\{?__range\}?"), "1m"),
@@ -84,7 +87,7 @@ for path in files:
             or not job.get("multi") or not job.get("includeAll") or job.get("allValue")):
         errors.append(f"{path}: variable job must query {JOB_QUERY}, multi-value, "
                       "includeAll, without allValue")
-    for name in ("project", "status", "direction"):
+    for name in ("project", "status", "direction", "country"):
         v = variables.get(name)
         if not v or not v.get("multi") or not v.get("includeAll") or v.get("allValue") != ".*":
             errors.append(f"{path}: variable {name} must be multi-value, includeAll, allValue .*")

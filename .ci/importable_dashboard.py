@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "dashboards" / "signalwire-exporter.json"
 TARGET = ROOT / "grafana" / "import" / "signalwire-exporter.json"
 GRAFANA_VERSION = "11.3.0"  # the image docker-compose.yml runs
-PANEL_NAMES = {"heatmap": "Heatmap", "stat": "Stat", "timeseries": "Time series"}
+PANEL_NAMES = {"heatmap": "Heatmap", "stat": "Stat", "table": "Table", "timeseries": "Time series"}
 
 
 def panels(items):

@@ -49,6 +49,7 @@ fn event<'a>(call_sid: &'a str, status: CallStatus, at: OffsetDateTime) -> CallE
         },
         numbers: Numbers::default(),
         project: &NO_PROJECT,
+        country: None,
     }
 }
 

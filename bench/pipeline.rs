@@ -7,13 +7,14 @@
 //!     cargo build --release --example pipeline
 //!     valgrind --tool=callgrind target/release/examples/pipeline FILE 10001
 //!
-//! `bash bench/instructions` runs it after the servers.
+//! `bash bench/instructions` runs it after the servers; with
+//! `--labels.country` in `BENCH_EXPORTER_FLAGS`, with countries on.
 
 #![forbid(unsafe_code)]
 
 use axum::http::{header, HeaderValue, Method, Request};
 use signalwire_exporter::configuration::Settings;
-use signalwire_exporter::domain::Outcome;
+use signalwire_exporter::domain::{CountryLabels, Outcome};
 use signalwire_exporter::routes::AppState;
 use signalwire_exporter::signature::SigningKey;
 
@@ -45,7 +46,12 @@ fn main() {
         times,
         "the file has fewer callbacks than TIMES"
     );
-    let state = AppState::new(&Settings::local(vec![SigningKey::new("benchkey")]));
+    let mut settings = Settings::local(vec![SigningKey::new("benchkey")]);
+    let flags = std::env::var("BENCH_EXPORTER_FLAGS").unwrap_or_default();
+    if flags.split_whitespace().any(|f| f == "--labels.country") {
+        settings.calls.countries = Some(CountryLabels::all());
+    }
+    let state = AppState::new(&settings);
     let (mut parts, ()) = Request::builder()
         .method(Method::POST)
         .uri(format!("/{path}"))

@@ -121,8 +121,28 @@ pub const SILENT: Family = family(
      issue; its denominator is signalwire_call_events_total{status=\"completed\"}.",
 );
 
+/// `--labels.country` only: the remote party's country (`domain::Country`).
+pub const COUNTRY_CALLS_ENDED: Family = family(
+    "signalwire_country_calls_ended_total",
+    "Finished calls by the remote party's country (--labels.country), direction and \
+     terminal status.",
+);
+pub const COUNTRY_WITH_MEDIA: Family = family(
+    "signalwire_country_calls_with_media_total",
+    "Finished calls with media by the remote party's country (--labels.country).",
+);
+pub const COUNTRY_QUALITY_ISSUES: Family = family(
+    "signalwire_country_call_quality_issues_total",
+    "Finished calls with media having each quality issue, by the remote party's country \
+     (--labels.country); issue=\"any\" counts calls with at least one.",
+);
+pub const COUNTRY_SILENT: Family = family(
+    "signalwire_country_calls_silent_total",
+    "Finished silent calls by the remote party's country (--labels.country).",
+);
+
 /// The families declared here, in the order above.
-pub const FAMILIES: [Family; 19] = [
+pub const FAMILIES: [Family; 23] = [
     EVENTS,
     SIP_RESPONSES,
     DELIVERY_DELAY,
@@ -142,6 +162,10 @@ pub const FAMILIES: [Family; 19] = [
     SILENT,
     RELOAD_SUCCESSFUL,
     RELOAD_SUCCESS_TIME,
+    COUNTRY_CALLS_ENDED,
+    COUNTRY_WITH_MEDIA,
+    COUNTRY_QUALITY_ISSUES,
+    COUNTRY_SILENT,
 ];
 
 /// The families of the field table's rows, and the derived packet loss.

@@ -52,7 +52,8 @@ local u = import '../lib/util.libsonnet';
       id: null,
       links: [],
       panels: (import 'panels.libsonnet')
-              + (import 'slo_panels.libsonnet')(c, $.sloDefinitions, 114, 38),
+              + (import 'slo_panels.libsonnet')(c, $.sloDefinitions, 114, 38)
+              + (import 'country_panels.libsonnet')(200, 60),
       refresh: d.refresh,
       schemaVersion: 39,
       tags: d.tags,
@@ -85,6 +86,12 @@ local u = import '../lib/util.libsonnet';
           callLabel('project', 'Project'),
           callLabel('status', 'Status'),
           callLabel('direction', 'Direction'),
+          queryVariable(
+            'country',
+            'Country',
+            'label_values(signalwire_country_calls_ended_total{job=~"$job"}, country)',
+            { allValue: '.*', description: "The remote party's country, with --labels.country." },
+          ),
         ],
       },
       time: { from: 'now-6h', to: 'now' },

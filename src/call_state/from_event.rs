@@ -41,6 +41,7 @@ impl<'a> CallEvent<'a> {
                 Numbers::default()
             },
             project: &NO_PROJECT,
+            country: None,
         }
     }
 }

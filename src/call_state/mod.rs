@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::domain::{CallStatus, Direction, Project};
+use crate::domain::{CallStatus, Country, CountryLabels, Direction, Project};
 
 pub use crate::domain::{Issue, Issues, Numbers, Quality, Thresholds};
 pub use query::{CallsQuery, ProjectName, QueryError};
@@ -49,6 +49,8 @@ pub struct CallEvent<'a> {
     pub numbers: Numbers<'a>,
     /// Its project ([`NO_PROJECT`] without a projects file).
     pub project: &'a Project,
+    /// The remote party's, on terminal events with `--labels.country`.
+    pub country: Option<Country>,
 }
 
 /// The project of every event without a projects file.
@@ -71,6 +73,8 @@ pub struct CallsConfig {
     /// `--calls.include-numbers`.
     pub include_numbers: bool,
     pub thresholds: Thresholds,
+    /// `--labels.country`: `None` when off.
+    pub countries: Option<CountryLabels>,
 }
 
 impl Default for CallsConfig {
@@ -82,6 +86,7 @@ impl Default for CallsConfig {
             recent: 500,
             include_numbers: false,
             thresholds: Thresholds::default(),
+            countries: None,
         }
     }
 }

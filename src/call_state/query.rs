@@ -1,9 +1,9 @@
 //! The filters of `GET /calls`: `issue=`, `direction=`, `status=`,
-//! `project=` (AND), then `limit=`.
+//! `project=`, `country=` (AND), then `limit=`.
 
 use std::fmt;
 
-use crate::domain::{CallStatus, Direction, FinishedCall, Issue, SILENCE};
+use crate::domain::{CallStatus, Country, Direction, FinishedCall, Issue, SILENCE};
 
 /// Statuses a listed call can have: the terminal ones.
 const STATUSES: [CallStatus; 5] = [
@@ -25,6 +25,8 @@ pub struct CallsQuery {
     /// A `project` label value (one that is no project's selects nothing,
     /// as without a projects file).
     pub project: Option<ProjectName>,
+    /// A region (either case), `other` or `unknown`: `--labels.country`.
+    pub country: Option<Country>,
     pub limit: Option<usize>,
 }
 
@@ -68,7 +70,7 @@ fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), QueryEr
 
 impl CallsQuery {
     /// Parses the query string of a request (without the `?`). Parameters
-    /// other than the four are ignored, so links may carry their own.
+    /// other than the five are ignored, so links may carry their own.
     pub fn parse(query: Option<&str>) -> Result<Self, QueryError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
             .map_err(|e| QueryError(format!("the query string cannot be decoded: {e}")))?;
@@ -85,6 +87,7 @@ impl CallsQuery {
                     set_once(&mut q.status, name, s)?;
                 }
                 "project" => set_once(&mut q.project, name, ProjectName::parse(value)?)?,
+                "country" => set_once(&mut q.country, name, parse_country(value)?)?,
                 "limit" => set_once(&mut q.limit, name, parse_limit(value)?)?,
                 _ => {}
             }
@@ -126,6 +129,7 @@ impl CallsQuery {
             && self
                 .project
                 .is_none_or(|p| call.project.as_deref() == Some(p.as_str()))
+            && self.country.is_none_or(|c| call.country == Some(c))
     }
 }
 
@@ -157,6 +161,14 @@ impl ProjectName {
         // Only ASCII is ever stored.
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
     }
+}
+
+fn parse_country(value: &str) -> Result<Country, QueryError> {
+    Country::from_name(value).ok_or_else(|| {
+        QueryError(format!(
+            "country={value:?} is not a two-letter region code, other or unknown"
+        ))
+    })
 }
 
 fn parse_limit(value: &str) -> Result<usize, QueryError> {
@@ -197,6 +209,7 @@ mod tests {
                 direction: Some(Direction::OutboundApi),
                 status: Some(CallStatus::NoAnswer),
                 project: None,
+                country: None,
                 limit: Some(20),
                 silence: false,
             }

@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 
 use super::series::{TableCollector, TableSeries};
 use super::{CallEvent, CallTable, CallsConfig, Effects};
-use crate::domain::{Numbers, Params, Project, ProjectId, ProjectNames, StatusEvent};
+use crate::domain::{
+    CountryLabels, Numbers, Params, Project, ProjectId, ProjectNames, StatusEvent,
+};
 
 /// Where the call state reads the time: the real monotonic clock, or a
 /// test's, so expiry is tested without sleeping.
@@ -18,6 +20,8 @@ pub struct CallState {
     table: Mutex<CallTable>,
     /// `--calls.include-numbers`: read phone numbers and names at all.
     include_numbers: bool,
+    /// `--labels.country`.
+    countries: Option<CountryLabels>,
     pub(super) series: TableSeries,
     clock: Clock,
 }
@@ -40,6 +44,7 @@ impl CallState {
         Arc::new(CallState {
             table: Mutex::new(CallTable::new(config)),
             include_numbers: config.include_numbers,
+            countries: config.countries.clone(),
             series: TableSeries::new(names),
             clock,
         })
@@ -63,7 +68,8 @@ impl CallState {
     }
 
     /// Follows one accepted, non-duplicate event; counts the calls its
-    /// arrival forgot. `numbers` are read only with `--calls.include-numbers`.
+    /// arrival forgot. `numbers` are read only with `--calls.include-numbers`,
+    /// and From or To, for its country, only with `--labels.country`.
     pub fn record(&self, event: &StatusEvent, params: &Params<'_>, at: OffsetDateTime) -> Effects {
         self.record_in(&Project::NONE, event, params, at)
     }
@@ -78,6 +84,12 @@ impl CallState {
     ) -> Effects {
         let mut call = CallEvent::from_status(event, params, self.include_numbers);
         call.project = project;
+        // The number is read here only, and only its country goes on.
+        if let Some(countries) = self.countries.as_ref() {
+            if event.status.is_terminal() {
+                call.country = Some(countries.of_call(event.direction, params));
+            }
+        }
         self.follow(&call, at)
     }
 
@@ -105,6 +117,11 @@ impl CallState {
         let none = Params::default();
         let mut call = CallEvent::from_status(event, &none, false);
         call.project = project;
+        if let Some(countries) = self.countries.as_ref() {
+            if event.status.is_terminal() {
+                call.country = Some(countries.of_remote(event.direction, numbers.from, numbers.to));
+            }
+        }
         if self.include_numbers {
             call.numbers = numbers;
         }

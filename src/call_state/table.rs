@@ -432,6 +432,7 @@ impl CallTable {
             numbers: self
                 .include_numbers
                 .then(|| Box::new(RecordedNumbers::of(&event.numbers))),
+            country: event.country,
         }
     }
 }

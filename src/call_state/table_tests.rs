@@ -32,6 +32,7 @@ fn event(call: &str, status: CallStatus, timestamp: Option<Result<OffsetDateTime
         quality: Quality::default(),
         numbers: Numbers::default(),
         project: &NO_PROJECT,
+        country: None,
     })
 }
 
@@ -708,7 +709,7 @@ fn an_entry_has_exactly_the_documented_keys_and_no_numbers_by_default() {
             r#""sip_result_code":200,"duration_seconds":57,"mos":3.1,"#,
             r#""packet_loss_ratio":0.25,"jitter_max_variance":12.5,"#,
             r#""post_dial_delay_seconds":3,"answer_delay_seconds":5,"#,
-            r#""issues":["low_mos","high_packet_loss"]}]}"#
+            r#""issues":["low_mos","high_packet_loss"],"country":null}]}"#
         )
     );
 }
@@ -735,7 +736,7 @@ fn numbers_appear_only_when_included_and_unknown_values_are_null() {
             r#""sip_result_code":null,"duration_seconds":null,"mos":null,"#,
             r#""packet_loss_ratio":null,"jitter_max_variance":null,"#,
             r#""post_dial_delay_seconds":null,"answer_delay_seconds":null,"issues":[],"#,
-            r#""from":"+15550001111","to":"sip:ada@example.com","forwarded_from":null,"#,
+            r#""country":null,"from":"+15550001111","to":"sip:ada@example.com","forwarded_from":null,"#,
             r#""caller_name":null}]}"#
         )
     );

@@ -7,7 +7,8 @@
 //!   path (settings, bind, exit codes) that the exporter and the demo share.
 //! - `web_args` (with `addresses`, the checks of what they name), `keys`
 //!   (the signature flags, and the one reader of signing-key files) and
-//!   `ingest_args` (dedupe, calls, quality): those groups.
+//!   `ingest_args` (dedupe, calls, quality) and `label_args` (optional
+//!   label breakdowns): those groups.
 //! - `traffic`: the simulator's flags, shared by `simulate` and `demo`.
 //! - `demo`: the exporter fed by an in-process simulator.
 
@@ -16,6 +17,7 @@ mod addresses;
 mod demo;
 mod ingest_args;
 mod keys;
+mod label_args;
 mod server;
 #[cfg(feature = "simulator")]
 mod traffic;
@@ -29,6 +31,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 pub use demo::DemoArgs;
 pub use ingest_args::{CallsArgs, DedupeArgs, QualityArgs};
 pub use keys::SignatureArgs;
+pub use label_args::LabelArgs;
 pub use server::ServerArgs;
 #[cfg(feature = "simulator")]
 pub use traffic::{SimulateArgs, TrafficArgs};

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::ingest_args::{CallsArgs, DedupeArgs, QualityArgs};
 use super::keys::SignatureArgs;
+use super::label_args::LabelArgs;
 use super::web_args::WebArgs;
 use super::{refuse, shutdown_signal};
 use crate::configuration::Settings;
@@ -26,21 +27,26 @@ pub struct ServerArgs {
     pub calls: CallsArgs,
     #[command(flatten)]
     pub quality: QualityArgs,
+    #[command(flatten)]
+    pub labels: LabelArgs,
 }
 
 impl ServerArgs {
     /// The settings these flags describe, or what is wrong with them: the
     /// web flags are checked first, then the keys, then the calls and
-    /// quality flags, so that with several mistakes the first is named.
+    /// quality flags, then the label flags, so that with several mistakes
+    /// the first is named.
     pub fn settings(&self) -> Result<Settings, String> {
         let web = self.web.settings()?;
         let (key_sources, keys, signing_keys) = self.signatures.keys()?;
+        let mut calls = self.calls.config(&self.quality)?;
+        calls.countries = self.labels.countries()?;
         Ok(Settings {
             signing_keys,
             key_sources,
             projects: keys.projects,
             dedupe: self.dedupe.config(),
-            calls: self.calls.config(&self.quality)?,
+            calls,
             ..web
         })
     }

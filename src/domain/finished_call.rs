@@ -6,6 +6,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::country::Country;
 use super::labels::{CallStatus, Direction};
 use super::params::{Params, Value};
 use super::quality::{Audio, Issue, Issues};
@@ -33,6 +34,8 @@ pub struct FinishedCall {
     pub answer_delay_seconds: Option<f64>,
     /// `Some` only with `include_numbers`; the keys are absent otherwise.
     pub numbers: Option<Box<RecordedNumbers>>,
+    /// The remote party's country, with `--labels.country` only.
+    pub country: Option<Country>,
 }
 
 /// Personal data of a call: phone numbers and the caller's name.
@@ -162,6 +165,7 @@ impl Serialize for FinishedCall {
         )?;
         m.serialize_entry("answer_delay_seconds", &Number(self.answer_delay_seconds))?;
         m.serialize_entry("issues", &IssueNames(self))?;
+        m.serialize_entry("country", &self.country.as_ref().map(Country::as_str))?;
         if let Some(n) = &self.numbers {
             m.serialize_entry("from", &n.from)?;
             m.serialize_entry("to", &n.to)?;

@@ -4,6 +4,7 @@
 #[macro_use]
 mod labels;
 mod call_state_event;
+mod country;
 mod event;
 mod fields;
 mod finished_call;
@@ -15,6 +16,7 @@ mod reading;
 pub use call_state_event::{
     CallStateError, CallStateEvent, Decoded, Mapped, CALL_STATE_EVENT_TYPE,
 };
+pub use country::{Country, CountryLabels};
 pub use event::{EventError, EventId, StatusEvent};
 pub use fields::{
     Field, Kind, MetricDef, Numeric, Row, Series, Special, FIELDS, MOS_BUCKETS, PACKET_LOSS,

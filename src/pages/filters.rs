@@ -32,6 +32,7 @@ pub fn pairs(q: &CallsQuery) -> Vec<(&'static str, String)> {
         ("direction", q.direction.and_then(|d| text(d.as_str()))),
         ("status", q.status.and_then(|s| text(s.as_str()))),
         ("project", q.project.and_then(|p| text(p.as_str()))),
+        ("country", q.country.map(|c| c.to_string())),
         ("limit", q.limit.map(|l| l.to_string())),
     ]
     .into_iter()
@@ -83,6 +84,7 @@ mod tests {
             direction: Some(Direction::OutboundApi),
             status: Some(CallStatus::NoAnswer),
             project: None,
+            country: None,
             limit: Some(5),
             silence: false,
         };

@@ -42,6 +42,7 @@ pub fn call(sid: &str, status: CallStatus, issues: &[Issue]) -> FinishedCall {
         post_dial_delay_seconds: None,
         answer_delay_seconds: None,
         numbers: None,
+        country: None,
     }
 }
 

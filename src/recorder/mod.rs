@@ -5,6 +5,7 @@
 //! and touches only atomics, never a lock that a scrape holds. The per-call
 //! series come from the field table (`domain::FIELDS`), one per row.
 
+mod country;
 mod families;
 mod per_call;
 mod window;
@@ -68,6 +69,8 @@ pub struct Recorder {
     clock: Clock,
     reload_successful: Gauge,
     reload_success_time: Gauge,
+    /// `--labels.country`: the `signalwire_country_*` families.
+    countries: Option<country::CountryMetrics>,
 }
 
 /// A project's event and terminal series.
@@ -165,6 +168,7 @@ impl Recorder {
             clock,
             reload_successful,
             reload_success_time,
+            countries: None,
         }
     }
 
@@ -249,6 +253,14 @@ impl Recorder {
         self.window.uptime((self.clock)())
     }
 
+    /// Registers the `signalwire_country_*` families (`--labels.country`);
+    /// their series come with each country's first call.
+    pub fn with_countries(mut self) -> Self {
+        let project = self.names.is_labelled();
+        self.countries = Some(country::CountryMetrics::register(&self.registry, project));
+        self
+    }
+
     pub fn outcome(&self, outcome: Outcome) {
         self.outcomes[outcome.index()].inc();
         self.window
@@ -291,6 +303,9 @@ impl Recorder {
         }
         if call.is_silent() {
             m.silent(p, direction);
+        }
+        if let Some(countries) = &self.countries {
+            countries.record(self.name(p).as_deref(), call);
         }
         self.window_call(p, call);
     }

@@ -21,6 +21,7 @@ fn finished(status: CallStatus, audio: Audio) -> FinishedCall {
         post_dial_delay_seconds: None,
         answer_delay_seconds: None,
         numbers: None,
+        country: None,
     }
 }
 

@@ -89,11 +89,12 @@ impl AppState {
             .expect("at most MAX_PROJECTS projects at start");
         let config = &settings.calls;
         let names = Arc::clone(ring.names());
-        let recorder = Arc::new(Recorder::with_projects(
-            validation,
-            Arc::clone(&names),
-            Arc::clone(&clock),
-        ));
+        let mut recorder =
+            Recorder::with_projects(validation, Arc::clone(&names), Arc::clone(&clock));
+        if config.countries.is_some() {
+            recorder = recorder.with_countries();
+        }
+        let recorder = Arc::new(recorder);
         let calls = CallState::with_projects(config, clock, names);
         recorder.register(calls.collector());
         let state = AppState {

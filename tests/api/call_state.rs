@@ -452,7 +452,7 @@ async fn calls_lists_a_call_state_call_under_its_project_without_numbers() {
         "direction": "outbound", "sip_result_code": null, "duration_seconds": null,
         "mos": null, "packet_loss_ratio": null, "jitter_max_variance": null,
         "post_dial_delay_seconds": 2.5, "answer_delay_seconds": null, "issues": [],
-        "project": null,
+        "project": null, "country": null,
     })];
     assert_eq!(calls(&app, "?direction=outbound").await, want);
     assert_eq!(calls(&app, "?direction=inbound").await, Vec::<Value>::new());

@@ -308,7 +308,7 @@ async fn calls_lists_bad_and_failed_calls_newest_first_with_every_key() {
             "direction": "outbound-api", "sip_result_code": 503,
             "duration_seconds": null, "mos": null, "packet_loss_ratio": null,
             "jitter_max_variance": null, "post_dial_delay_seconds": null,
-            "answer_delay_seconds": null, "issues": [],
+            "answer_delay_seconds": null, "issues": [], "country": null,
         }),
         json!({
             "account_sid": "AC0a1b2c3d", "call_sid": "CA1", "project": null,
@@ -316,7 +316,7 @@ async fn calls_lists_bad_and_failed_calls_newest_first_with_every_key() {
             "direction": "inbound", "sip_result_code": 200, "duration_seconds": 57,
             "mos": 3.2, "packet_loss_ratio": 0.1, "jitter_max_variance": 1200,
             "post_dial_delay_seconds": 3, "answer_delay_seconds": 2,
-            "issues": ["low_mos", "high_packet_loss", "high_jitter"],
+            "issues": ["low_mos", "high_packet_loss", "high_jitter"], "country": null,
         }),
     ];
     assert_eq!(without_received_at(&page), want);

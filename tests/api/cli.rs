@@ -108,7 +108,7 @@ fn traffic_values_out_of_range_stop_demo_and_simulate_with_exit_2_and_the_range(
 #[test]
 fn bad_settings_are_refused_with_exit_2_and_a_line_that_says_what_to_do() {
     let key = "--signalwire.signing-key=k";
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &[key, "--web.external-url=hooks.example.com/signalwire"],
             "signalwire-exporter: --web.external-url \"hooks.example.com/signalwire\": \
@@ -142,6 +142,20 @@ fn bad_settings_are_refused_with_exit_2_and_a_line_that_says_what_to_do() {
             "signalwire-exporter simulate: no signing key: set --signing-key, \
              --signing-key-file or the SIGNALWIRE_SIGNING_KEY environment variable to the \
              Signing Key the exporter checks",
+        ),
+        (
+            &[key, "--labels.country", "--labels.country-allow=US,USA"],
+            "signalwire-exporter: --labels.country-allow: \"USA\" is not a two-letter region \
+             code of libphonenumber (e.g. US, GB; the United Kingdom is GB)",
+        ),
+        (
+            &[key, "--labels.country", "--labels.country-allow=1X"],
+            "signalwire-exporter: --labels.country-allow: \"1X\" is not a two-letter region \
+             code of libphonenumber (e.g. US, GB; the United Kingdom is GB)",
+        ),
+        (
+            &[key, "--labels.country-allow=US"],
+            "signalwire-exporter: --labels.country-allow needs --labels.country",
         ),
     ];
     for (args, message) in cases {

@@ -15,6 +15,7 @@ mod call_state;
 mod calls;
 mod cli;
 mod concurrency;
+mod countries;
 mod dedupe;
 mod docs;
 mod endpoints;

@@ -641,6 +641,8 @@ fn substitute_variables(title: &str, mut expr: String) -> String {
         ("$status", ".*"),
         ("${direction}", ".*"),
         ("$direction", ".*"),
+        ("${country}", ".*"),
+        ("$country", ".*"),
         ("${__rate_interval}", "1m"),
         ("$__rate_interval", "1m"),
         ("${__interval}", "1m"),
@@ -735,7 +737,8 @@ struct Setup {
 }
 
 async fn start_exporters_and_prometheus(dir: &Path, client: &reqwest::Client) -> Setup {
-    let exporter = spawn_exporter(&[]);
+    // The normal job with the country breakdown, for the "Where" row.
+    let exporter = spawn_exporter(&["--labels.country"]);
     let lost = spawn_exporter(&["--calls.max-age", MAX_AGE]);
     for e in [&exporter, &lost] {
         let url = format!("http://{}/healthz", e.addr);

@@ -62,6 +62,7 @@ fn call(sid: &str, status: CallStatus, mos: Option<f64>, loss: Option<f64>) -> F
         post_dial_delay_seconds: Some(3.0),
         answer_delay_seconds: mos.map(|_| 7.0),
         numbers: None,
+        country: None,
     }
 }
 
