@@ -4,27 +4,45 @@
 use maud::{html, Markup};
 use time::OffsetDateTime;
 
-use super::filters::calls_url;
+use super::filters::{calls_url, project_name, with_issue, with_silence};
 use super::format::{self, percent, received_at, seconds, variance, DASH};
 use crate::call_state::CallsQuery;
-use crate::domain::{CallStatus, FinishedCall, Issue};
+use crate::domain::{CallStatus, FinishedCall, Issue, SILENCE};
+
+/// The optional columns: each only when its label is in use, which is when
+/// the calls carry it (a projects file, `--labels.country`).
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    project: bool,
+    country: bool,
+}
+
+impl Columns {
+    fn of(calls: &[FinishedCall]) -> Self {
+        Columns {
+            project: calls.iter().any(|c| c.project.is_some()),
+            country: calls.iter().any(|c| c.country.is_some()),
+        }
+    }
+}
 
 /// The calls as a table; with `base` (the `/calls` view), status, direction
 /// and issues link to the list filtered on them, on top of `filters`.
 pub fn calls_table(calls: &[FinishedCall], base: Option<&str>, filters: &CallsQuery) -> Markup {
+    let columns = Columns::of(calls);
     html! {
         div class="scroll" {
             table class="calls" {
-                (headings())
+                (headings(columns))
                 tbody {
-                    @for call in calls { (row(call, base, filters)) }
+                    @for call in calls { (row(call, base, filters, columns)) }
                 }
             }
         }
     }
 }
 
-fn headings() -> Markup {
+fn headings(columns: Columns) -> Markup {
     html! {
         thead {
             tr {
@@ -32,6 +50,8 @@ fn headings() -> Markup {
                 th { "Call SID" }
                 th { "Status" }
                 th { "Direction" }
+                @if columns.project { th { "Project" } }
+                @if columns.country { th { "Country" } }
                 @for heading in ["SIP", "Duration", "MOS", "Loss"] {
                     th class="num" { (heading) }
                 }
@@ -44,7 +64,7 @@ fn headings() -> Markup {
     }
 }
 
-fn row(call: &FinishedCall, base: Option<&str>, filters: &CallsQuery) -> Markup {
+fn row(call: &FinishedCall, base: Option<&str>, filters: &CallsQuery, columns: Columns) -> Markup {
     let failed = matches!(
         call.status,
         CallStatus::Failed | CallStatus::Busy | CallStatus::NoAnswer
@@ -62,20 +82,59 @@ fn row(call: &FinishedCall, base: Option<&str>, filters: &CallsQuery) -> Markup 
         direction: Some(call.direction),
         ..*filters
     };
-    let issue = |issue: Issue| CallsQuery {
-        issue: Some(issue),
-        ..*filters
-    };
+    let issue = |issue: Issue| with_issue(filters, Some(issue));
     html! {
         tr class="call" {
             td { (received(call.received_at)) }
             td class="sid" title=[account] { (call.call_sid) }
             td { (link(status, call.status.as_str(), failed.then_some("bad"))) }
             td { (link(direction, call.direction.as_str(), None)) }
+            (label_cells(call, base, filters, columns))
             (figures(call))
             td class="issues" {
                 @for i in call.issues().named() {
                     (link(issue(i), i.as_str(), Some("pill")))
+                }
+                @if call.is_silent() {
+                    (link(with_silence(filters), SILENCE, Some("pill")))
+                }
+            }
+        }
+    }
+}
+
+/// The project and country cells, where their columns are shown; each
+/// links to the list filtered on it.
+fn label_cells(
+    call: &FinishedCall,
+    base: Option<&str>,
+    filters: &CallsQuery,
+    columns: Columns,
+) -> Markup {
+    let project = call.project.as_deref();
+    let by_project = CallsQuery {
+        project: project.and_then(project_name),
+        ..*filters
+    };
+    let by_country = CallsQuery {
+        country: call.country,
+        ..*filters
+    };
+    let country = call.country.map(|c| c.to_string());
+    html! {
+        @if columns.project {
+            td {
+                @match project {
+                    Some(p) => (filter_link(base, &by_project, p, None)),
+                    None => (DASH),
+                }
+            }
+        }
+        @if columns.country {
+            td {
+                @match &country {
+                    Some(c) => (filter_link(base, &by_country, c, None)),
+                    None => (DASH),
                 }
             }
         }

@@ -2,7 +2,8 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::call_state::CallsQuery;
+use crate::call_state::{CallsQuery, ProjectName};
+use crate::domain::{Issue, SILENCE};
 
 /// RFC 3986 unreserved characters stay as they are; everything else is encoded.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -28,7 +29,7 @@ pub fn url_with_query(base: &str, pairs: &[(&str, String)]) -> String {
 pub fn pairs(q: &CallsQuery) -> Vec<(&'static str, String)> {
     let text = |s: &str| Some(s.to_owned());
     [
-        ("issue", q.issue.and_then(|i| text(i.as_str()))),
+        ("issue", issue_value(q).and_then(text)),
         ("direction", q.direction.and_then(|d| text(d.as_str()))),
         ("status", q.status.and_then(|s| text(s.as_str()))),
         ("project", q.project.and_then(|p| text(p.as_str()))),
@@ -38,6 +39,42 @@ pub fn pairs(q: &CallsQuery) -> Vec<(&'static str, String)> {
     .into_iter()
     .filter_map(|(key, value)| value.map(|v| (key, v)))
     .collect()
+}
+
+/// The one `issue=` value of `q`: a quality issue, `any` or `silence`.
+fn issue_value(q: &CallsQuery) -> Option<&'static str> {
+    match (q.issue, q.silence) {
+        (Some(issue), _) => Some(issue.as_str()),
+        (None, true) => Some(SILENCE),
+        (None, false) => None,
+    }
+}
+
+/// `q` filtering on `issue` instead of its own issue or silence: the query
+/// holds one `issue=` at most.
+pub fn with_issue(q: &CallsQuery, issue: Option<Issue>) -> CallsQuery {
+    CallsQuery {
+        issue,
+        silence: false,
+        ..*q
+    }
+}
+
+/// `q` filtering on silent calls instead of its own issue.
+pub fn with_silence(q: &CallsQuery) -> CallsQuery {
+    CallsQuery {
+        issue: None,
+        silence: true,
+        ..*q
+    }
+}
+
+/// A `project` label value as a filter; `None` for one the query would
+/// refuse (none is: labels follow the same rule).
+pub fn project_name(label: &str) -> Option<ProjectName> {
+    // The query's own parser keeps the one rule for names.
+    let query = url_with_query("", &[("project", label.to_owned())]);
+    CallsQuery::parse(query.strip_prefix('?')).ok()?.project
 }
 
 /// `base` with the filters of `q` as its query string.
@@ -65,7 +102,7 @@ pub fn describe(q: &CallsQuery) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CallStatus, Direction, Issue};
+    use crate::domain::{CallStatus, Country, Direction};
 
     #[test]
     fn url_with_query_percent_encodes_each_value() {
@@ -97,5 +134,44 @@ mod tests {
             describe(&q),
             " · issue = high_jitter · direction = outbound-api · status = no-answer · newest 5"
         );
+    }
+
+    #[test]
+    fn silence_is_the_issue_filter_and_replaces_or_yields_to_a_quality_issue() {
+        let low_mos = CallsQuery {
+            issue: Some(Issue::LowMos),
+            limit: Some(5),
+            ..CallsQuery::default()
+        };
+        let silent = with_silence(&low_mos);
+        assert_eq!(calls_url("/c", &silent), "/c?issue=silence&limit=5");
+        assert_eq!(describe(&silent), " · issue = silence · newest 5");
+        assert_eq!(CallsQuery::parse(Some("issue=silence&limit=5")), Ok(silent));
+        let any = with_issue(&silent, Some(Issue::Any));
+        assert_eq!(calls_url("/c", &any), "/c?issue=any&limit=5");
+        assert_eq!(calls_url("/c", &with_issue(&silent, None)), "/c?limit=5");
+    }
+
+    #[test]
+    fn project_and_country_filters_are_kept_in_links_and_named() {
+        let q = CallsQuery {
+            silence: true,
+            project: project_name("prod-1"),
+            country: Country::from_name("gb"),
+            ..CallsQuery::default()
+        };
+        assert_eq!(
+            calls_url("/c", &q),
+            "/c?issue=silence&project=prod-1&country=GB"
+        );
+        assert_eq!(
+            describe(&q),
+            " · issue = silence · project = prod-1 · country = GB"
+        );
+        assert_eq!(
+            project_name("other").map(|p| p.as_str().to_owned()),
+            Some("other".into())
+        );
+        assert_eq!(project_name("Prod"), None);
     }
 }

@@ -113,6 +113,7 @@ pub fn with_counts(counts: WindowCounts) -> StatusSnapshot {
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(vec![call("CA1", CallStatus::Failed, &[Issue::LowMos])]),
         projects: Vec::new(),
+        project: None,
     }
 }
 

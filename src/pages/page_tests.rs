@@ -58,9 +58,9 @@ fn the_outcome_cards_count_each_terminal_status_and_the_failures_share() {
     ));
     // 2 of 110 completed is 1.8%, under half of SignalWireSilentCalls' 5%.
     assert!(html.contains(
-        "<div class=\"card green\" id=\"share-silence\"><div class=\"big\">1.8%</div>\
-         <div class=\"what\">Silent</div>\
-         <div class=\"sub\">no inbound audio · 2 of 110 calls</div></div>"
+        "<a class=\"card green\" id=\"share-silence\" href=\"/p/calls?issue=silence\">\
+         <div class=\"big\">1.8%</div><div class=\"what\">Silent</div>\
+         <div class=\"sub\">no inbound audio · 2 of 110 calls</div></a>"
     ));
 }
 
@@ -274,4 +274,88 @@ fn an_empty_list_says_why() {
     let html = render_calls_page(&links(), &[], &inbound);
     assert!(html.contains("<h2>0 calls · direction = inbound</h2>"));
     assert!(html.contains("No call matches these filters. <a href=\"/p/calls\">Show all</a>"));
+}
+
+#[test]
+fn the_filter_bar_offers_silence_and_a_silent_call_shows_it_among_its_issues() {
+    let filters = CallsQuery {
+        silence: true,
+        direction: Some(Direction::Inbound),
+        ..CallsQuery::default()
+    };
+    let mut silent = call("CA1", CallStatus::Completed, &[Issue::LowMos]);
+    silent.audio.silent = true;
+    let html = render_calls_page(&links(), &[silent], &filters);
+    for link in [
+        "<b>Issue</b><a href=\"/p/calls?direction=inbound\">all</a>",
+        "<a href=\"/p/calls?issue=high_jitter&amp;direction=inbound\">high_jitter</a>\
+         <a class=\"on\" href=\"/p/calls?issue=silence&amp;direction=inbound\">silence</a>\
+         <a href=\"/p/calls?issue=any&amp;direction=inbound\">any</a>",
+        "<a href=\"/p/calls?issue=silence&amp;direction=inbound&amp;status=completed\">",
+        "<td class=\"issues\">\
+         <a class=\"pill\" href=\"/p/calls?issue=low_mos&amp;direction=inbound\">low_mos</a>\
+         <a class=\"pill\" href=\"/p/calls?issue=silence&amp;direction=inbound\">silence</a></td>",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    assert!(html.contains("<h2>1 call · issue = silence · direction = inbound</h2>"));
+    assert!(html.contains("calls with a quality issue, silent, or that ended failed"));
+    assert!(!html.contains("<th>Project</th>"));
+    assert!(!html.contains("<th>Country</th>"));
+    let html = render_calls_page(&links(), &[], &CallsQuery::default());
+    assert!(html.contains("quality issue, were <code>silent</code> (no inbound audio) or ended"));
+}
+
+#[test]
+fn project_and_country_columns_show_when_the_calls_carry_them_and_links_keep_them() {
+    let filters = CallsQuery::parse(Some("project=prod&country=gb")).unwrap();
+    let mut row = call("CA1", CallStatus::Failed, &[]);
+    row.project = Some("prod".into());
+    row.country = crate::domain::Country::from_name("GB");
+    let mut other = call("CA2", CallStatus::Busy, &[]);
+    other.project = Some("other".into());
+    other.country = Some(crate::domain::Country::Unknown);
+    let html = render_calls_page(&links(), &[row, other], &filters);
+    for link in [
+        "<th>Direction</th><th>Project</th><th>Country</th><th class=\"num\">SIP</th>",
+        "<td><a href=\"/p/calls?project=prod&amp;country=GB\">prod</a></td>\
+         <td><a href=\"/p/calls?project=prod&amp;country=GB\">GB</a></td>",
+        "<td><a href=\"/p/calls?project=other&amp;country=GB\">other</a></td>\
+         <td><a href=\"/p/calls?project=prod&amp;country=unknown\">unknown</a></td>",
+        "<a href=\"/p/calls?issue=silence&amp;project=prod&amp;country=GB\">silence</a>",
+        "<a href=\"/p/calls?status=busy&amp;project=prod&amp;country=GB\">busy</a>",
+        "<b>Project</b><a href=\"/p/calls?country=GB\">all</a>\
+         <a class=\"on\" href=\"/p/calls?project=prod&amp;country=GB\">prod</a>",
+        "<b>Country</b><a href=\"/p/calls?project=prod\">all</a>\
+         <a class=\"on\" href=\"/p/calls?project=prod&amp;country=GB\">GB</a>",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    assert!(html.contains("<h2>2 calls · project = prod · country = GB</h2>"));
+    let html = render_calls_page(&links(), &[call("CA3", CallStatus::Busy, &[])], &filters);
+    assert!(!html.contains("<th>Project</th>"));
+}
+
+#[test]
+fn the_silent_card_links_to_silent_calls_and_a_project_view_keeps_its_project() {
+    let html = render_status_page(&snapshot());
+    assert!(html.contains(
+        "<a class=\"card green\" id=\"share-silence\" href=\"/p/calls?issue=silence\">\
+         <div class=\"big\">1.8%</div>"
+    ));
+    assert!(!html.contains("<b>Project</b>"));
+    let mut s = snapshot();
+    s.project = CallsQuery::parse(Some("project=staging")).unwrap().project;
+    let html = render_status_page(&s);
+    for link in [
+        "id=\"share-silence\" href=\"/p/calls?issue=silence&amp;project=staging\">",
+        "id=\"share-low_mos\" href=\"/p/calls?issue=low_mos&amp;project=staging\">",
+        "id=\"ended-failed\" href=\"/p/calls?status=failed&amp;project=staging\">",
+        "<a class=\"bad\" href=\"/p/calls?status=failed&amp;project=staging\">failed</a>",
+        "<a href=\"/p/calls?project=staging\">All bad calls →</a>",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    s.latest_bad_calls = Some(Vec::new());
+    assert!(render_status_page(&s).contains("calls with a quality issue, silent calls, or calls"));
 }

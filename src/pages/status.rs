@@ -13,7 +13,7 @@ use super::trend::trend_section;
 use super::verdict::{calls as n_calls, share_level, Condition};
 use super::webhook_meters::webhooks_section;
 use super::Links;
-use crate::call_state::CallsQuery;
+use crate::call_state::{CallsQuery, ProjectName};
 use crate::domain::{CallStatus, FinishedCall, Issue, Thresholds};
 use crate::recorder::ENDED;
 
@@ -32,6 +32,9 @@ pub struct StatusSnapshot {
     /// With a projects file: (label, href) of the view of all projects and
     /// of each project's; empty otherwise (no list is shown).
     pub projects: Vec<(String, String)>,
+    /// The project this page shows (`?project=`), which its links to
+    /// `/calls` keep; `None` for every call.
+    pub project: Option<ProjectName>,
 }
 
 /// The status page, refreshing itself every 10 s.
@@ -62,7 +65,7 @@ pub fn render_status_page(s: &StatusSnapshot) -> String {
             (webhooks_section(&f.counts.webhooks, &window))
         }
         @if let Some(calls) = &s.latest_bad_calls {
-            (latest_calls_section(calls, &s.links))
+            (latest_calls_section(s, calls))
         }
     };
     page("SignalWire Exporter", Some(10), body)
@@ -115,9 +118,14 @@ fn card(class: &str, id: &str, href: Option<String>, big: &str, what: &str, sub:
     }
 }
 
-/// `/calls` filtered by `query`, where this page links to it.
+/// `/calls` filtered by `query` and the page's project, where this page
+/// links to it.
 fn calls_link(s: &StatusSnapshot, query: &CallsQuery) -> Option<String> {
-    s.links.calls.as_ref().map(|calls| calls_url(calls, query))
+    let query = CallsQuery {
+        project: s.project,
+        ..*query
+    };
+    s.links.calls.as_ref().map(|calls| calls_url(calls, &query))
 }
 
 /// Calls ended by outcome, and the failures' share of them.
@@ -140,7 +148,8 @@ fn outcome_cards(s: &StatusSnapshot, window: &str) -> Markup {
                 @let sub = format!("{} of calls ended", share(n, ended));
                 (card("card neutral", &id, href, &n.to_string(), status.as_str(), &sub))
             }
-            (share_card(s, Condition::Failures, "Failures", "failed, busy or no-answer", None))
+            @let meaning = "failed, busy or no-answer";
+            (share_card(s, Condition::Failures, "Failures", meaning, None, None))
         }
     }
 }
@@ -152,28 +161,31 @@ fn quality_cards(s: &StatusSnapshot) -> Markup {
     let t = &s.thresholds;
     html! {
         div class="cards" id="quality" style=(columns) {
-            (share_card(s, Condition::Silence, "Silent", "no inbound audio", None))
+            @let silent = CallsQuery { silence: true, ..CallsQuery::default() };
+            (share_card(s, Condition::Silence, "Silent", "no inbound audio", None,
+                calls_link(s, &silent)))
             @for issue in Issue::ALL {
                 @let query = CallsQuery { issue: Some(*issue), ..CallsQuery::default() };
                 (share_card(s, Condition::of_issue(*issue), issue.title(), &t.meaning(*issue),
-                    Some((*issue, calls_link(s, &query)))))
+                    Some(*issue), calls_link(s, &query)))
             }
         }
     }
 }
 
-/// A condition's share, coloured against its alert. `issue`: the quality
-/// issue the card counts, with its link, rather than `condition` itself.
+/// A condition's share, coloured against its alert, linking to `href`.
+/// `issue`: the quality issue the card counts, rather than `condition`.
 fn share_card(
     s: &StatusSnapshot,
     condition: Condition,
     title: &str,
     meaning: &str,
-    issue: Option<(Issue, Option<String>)>,
+    issue: Option<Issue>,
+    href: Option<String>,
 ) -> Markup {
     let c = &s.figures.counts;
     let (n, of) = match issue {
-        Some((issue, _)) => (c.issues[issue.index()], c.with_media),
+        Some(issue) => (c.issues[issue.index()], c.with_media),
         None => condition.count(c),
     };
     let rule = condition.rule();
@@ -185,10 +197,9 @@ fn share_card(
     };
     let class = format!("card {}", share_level(n, of, rule).class());
     let id = match issue {
-        Some((issue, _)) => format!("share-{}", issue.as_str()),
+        Some(issue) => format!("share-{}", issue.as_str()),
         None => format!("share-{}", condition.as_str()),
     };
-    let href = issue.and_then(|(_, href)| href);
     card(
         &class,
         &id,
@@ -199,20 +210,26 @@ fn share_card(
     )
 }
 
-fn latest_calls_section(calls: &[FinishedCall], links: &Links) -> Markup {
+fn latest_calls_section(s: &StatusSnapshot, calls: &[FinishedCall]) -> Markup {
+    // The rows' links, like the cards', stay within the page's project.
+    let filters = CallsQuery {
+        project: s.project,
+        ..CallsQuery::default()
+    };
+    let base = s.links.calls.as_deref();
     html! {
         section id="latest-bad-calls" {
             h2 { "Latest bad calls" }
             @if calls.is_empty() {
                 p class="muted" {
-                    "No bad calls yet: calls with a quality issue, or that ended "
-                    code { "failed" } ", " code { "busy" } " or " code { "no-answer" }
-                    ", appear here."
+                    "No bad calls yet: calls with a quality issue, silent calls, or calls \
+                     that ended " code { "failed" } ", " code { "busy" } " or "
+                    code { "no-answer" } ", appear here."
                 }
             } @else {
-                (calls_table(calls, links.calls.as_deref(), &CallsQuery::default()))
+                (calls_table(calls, base, &filters))
             }
-            @if let Some(href) = &links.calls {
+            @if let Some(href) = calls_link(s, &CallsQuery::default()) {
                 p class="more" { a href=(href) { "All bad calls →" } }
             }
         }

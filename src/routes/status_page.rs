@@ -90,6 +90,7 @@ fn snapshot(state: &AppState, figures: StatusFigures, query: &CallsQuery) -> Sta
         thresholds: state.site.thresholds,
         latest_bad_calls: Some(latest),
         projects: project_links(state),
+        project: query.project,
     }
 }
 

@@ -13,6 +13,7 @@ mod abuse;
 mod bad_input;
 mod call_state;
 mod calls;
+mod calls_page;
 mod cli;
 mod concurrency;
 mod countries;

@@ -332,8 +332,9 @@ async fn a_silent_call_counts_in_the_window_the_minute_and_the_silence_card() {
     let page = get(&app, "/", None).await.text().await.unwrap();
     assert!(
         page.contains(
-            "id=\"share-silence\"><div class=\"big\">50%</div><div class=\"what\">Silent</div>\
-         <div class=\"sub\">no inbound audio · 1 of 2 calls, under 30: no alert</div>"
+            "id=\"share-silence\" href=\"/calls?issue=silence\"><div class=\"big\">50%</div>\
+             <div class=\"what\">Silent</div>\
+             <div class=\"sub\">no inbound audio · 1 of 2 calls, under 30: no alert</div></a>"
         ),
         "{page}"
     );

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use signalwire_exporter::call_state::CallsQuery;
 use signalwire_exporter::domain::{
-    Audio, CallStatus, Direction, FinishedCall, Issue, Issues, Thresholds,
+    Audio, CallStatus, Country, Direction, FinishedCall, Issue, Issues, Thresholds,
 };
 use std::time::Duration;
 
@@ -158,6 +158,7 @@ fn degraded() -> StatusSnapshot {
         thresholds: Thresholds::default(),
         latest_bad_calls: Some(bad_calls()),
         projects: Vec::new(),
+        project: None,
     }
 }
 
@@ -296,9 +297,10 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     // 55 of 412 failed, busy or no-answer; 26 of 352 completed silent.
     assert!(dom
         .contains("<div class=\"card red\" id=\"share-failures\"><div class=\"big\">13.3%</div>"));
-    assert!(
-        dom.contains("<div class=\"card red\" id=\"share-silence\"><div class=\"big\">7.4%</div>")
-    );
+    assert!(dom.contains(
+        "<a class=\"card red\" id=\"share-silence\" href=\"/sw/calls?issue=silence\">\
+         <div class=\"big\">7.4%</div>"
+    ));
     assert_eq!(count(dom, "<g class=\"minute\">"), 60);
     assert_eq!(count(dom, "<rect class=\"ended completed\""), 60);
     assert_eq!(count(dom, "<rect class=\"ended failed\""), 15 + 22);
@@ -351,16 +353,27 @@ fn the_pages_render_in_headless_chromium_with_what_a_person_needs_to_see() {
     let mut rows = bad_calls();
     rows.truncate(1);
     rows[0].call_sid = "<script>document.title='x'</script>".into();
-    let filters = CallsQuery {
-        issue: Some(Issue::LowMos),
-        ..CallsQuery::default()
-    };
+    // A silent call of a project, with its country: both columns shown.
+    rows[0].audio.silent = true;
+    rows[0].project = Some("production".into());
+    rows[0].country = Country::from_name("GB");
+    let filters = CallsQuery::parse(Some("issue=low_mos&country=GB")).unwrap();
     let calls = render_in_chromium(&dir, "calls", &render_calls_page(&links(), &rows, &filters));
     assert_nothing_blocked(&calls);
     let dom = &calls.dom;
     assert!(dom.contains("&lt;script&gt;document.title='x'&lt;/script&gt;"));
     assert!(!dom.contains("<script"));
-    assert!(dom.contains("<a class=\"on\" href=\"/sw/calls?issue=low_mos\">low_mos</a>"));
+    assert!(
+        dom.contains("<a class=\"on\" href=\"/sw/calls?issue=low_mos&amp;country=GB\">low_mos</a>")
+    );
+    assert!(dom.contains("<a href=\"/sw/calls?issue=silence&amp;country=GB\">silence</a>"));
+    assert!(dom.contains("<th>Project</th><th>Country</th>"));
+    assert!(dom.contains(
+        "<td><a href=\"/sw/calls?issue=low_mos&amp;project=production&amp;country=GB\">\
+         production</a></td><td><a href=\"/sw/calls?issue=low_mos&amp;country=GB\">GB</a></td>"
+    ));
+    assert!(dom
+        .contains("<a class=\"pill\" href=\"/sw/calls?issue=silence&amp;country=GB\">silence</a>"));
     assert!(dom.contains("<title>Bad calls · SignalWire Exporter</title>"));
     assert_eq!(count(dom, "<tr class=\"call\">"), 1);
 
