@@ -87,8 +87,9 @@ fn given(flags: &clap::Command, matches: &ArgMatches) -> Vec<OsString> {
     tokens
 }
 
-/// The server's flags, with a random signing key when none is configured
-/// and signature validation always on, so the demo exercises the real path.
+/// The server's flags, with a random signing key when none is configured,
+/// signature validation always on, so the demo exercises the real path, and
+/// `--labels.country` on.
 /// Also says whether the key was made up here.
 fn with_demo_key(server: &ServerArgs) -> (ServerArgs, bool) {
     let mut args = server.clone();
@@ -99,6 +100,8 @@ fn with_demo_key(server: &ServerArgs) -> (ServerArgs, bool) {
         keys.signing_keys = vec![hex::encode(key)];
     }
     keys.skip_signature_validation = false;
+    // The simulated calls go to several countries: show where.
+    args.labels.labels_country = true;
     (args, made_up)
 }
 

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
 use super::timeline::{delivery_order, Timeline};
-use crate::domain::{CallStatus, Direction};
+use crate::domain::{CallStatus, Country, Direction};
 
 /// How healthy the simulated network and carriers are; `Good` unless told.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -24,7 +24,8 @@ pub enum Profile {
     Good,
     /// ~80% answered; ~25% of answered calls with 5-20% loss, MOS < 3.5 and
     /// most with high jitter, ~8% silent (one-way audio); slow to ring and
-    /// to answer, with long tails.
+    /// to answer, with long tails. The bad calls are those to and from one
+    /// country, `TROUBLED_COUNTRY` (MX), which takes ~46% of the calls.
     Degraded,
     /// Most calls fail with SIP 503 before ringing; the few answered ones
     /// sound poor.
@@ -40,11 +41,27 @@ impl Profile {
         }
     }
 
-    /// Weights (per mille) of each way a call ends.
-    fn endings(self) -> &'static [(Ending, u32)] {
+    /// Whether the bad calls of this profile are concentrated in
+    /// `TROUBLED_COUNTRY`: the degraded one's are, the rest of its calls
+    /// draw as good ones.
+    fn troubled(self, country: Country) -> bool {
+        self == Profile::Degraded && country.as_str() == TROUBLED_COUNTRY
+    }
+
+    /// Weights (per mille) of each way a call to or from `country` ends.
+    fn endings(self, country: Country) -> &'static [(Ending, u32)] {
         use Ending::*;
         match self {
-            Profile::Good => &[
+            Profile::Degraded if self.troubled(country) => &[
+                (Completed, 520),
+                (Busy, 110),
+                (NoAnswer480, 90),
+                (NoAnswer408, 60),
+                (Failed404, 30),
+                (Failed503, 110),
+                (Canceled, 80),
+            ],
+            Profile::Good | Profile::Degraded => &[
                 (Completed, 950),
                 (Busy, 15),
                 (NoAnswer480, 10),
@@ -52,15 +69,6 @@ impl Profile {
                 (Failed404, 6),
                 (Failed503, 4),
                 (Canceled, 10),
-            ],
-            Profile::Degraded => &[
-                (Completed, 800),
-                (Busy, 50),
-                (NoAnswer480, 40),
-                (NoAnswer408, 25),
-                (Failed404, 15),
-                (Failed503, 40),
-                (Canceled, 30),
             ],
             Profile::Outage => &[
                 (Completed, 100),
@@ -75,19 +83,19 @@ impl Profile {
     }
 
     /// Weights (per mille) of the audio quality of answered calls.
-    fn qualities(self) -> &'static [(Quality, u32)] {
+    fn qualities(self, country: Country) -> &'static [(Quality, u32)] {
         match self {
-            Profile::Good => &[
+            Profile::Degraded if self.troubled(country) => &[
+                (Quality::Clean, 0),
+                (Quality::Fair, 20),
+                (Quality::Poor, 720),
+                (Quality::Silent, 260),
+            ],
+            Profile::Good | Profile::Degraded => &[
                 (Quality::Clean, 900),
                 (Quality::Fair, 90),
                 (Quality::Poor, 10),
                 (Quality::Silent, 0),
-            ],
-            Profile::Degraded => &[
-                (Quality::Clean, 320),
-                (Quality::Fair, 350),
-                (Quality::Poor, 250),
-                (Quality::Silent, 80),
             ],
             Profile::Outage => &[
                 (Quality::Clean, 0),
@@ -193,6 +201,9 @@ pub struct PlannedCall {
     pub index: u64,
     pub call_sid: String,
     pub direction: Direction,
+    /// The remote party's country (`From` of inbound calls, `To` of the
+    /// others), as the exporter's `--labels.country` reads it.
+    pub country: Country,
     /// `None` for calls that were never answered.
     pub quality: Option<Quality>,
     pub terminal: TerminalStats,
@@ -248,15 +259,19 @@ pub struct Generator {
     next: u64,
     /// The numbers "we" own: To of inbound calls, From of outbound ones.
     own_numbers: Vec<String>,
+    /// Where the remote parties are, weighted for this profile.
+    destinations: Vec<(Destination, u32)>,
 }
 
 pub const DEFAULT_DUPLICATE_RATIO: f64 = 0.02;
 pub const DEFAULT_OUT_OF_ORDER_RATIO: f64 = 0.05;
 pub const DEFAULT_LOSE_TERMINAL_RATIO: f64 = 0.0;
 
-/// Sub-streams of a call's seed: one for its timeline, one for its delivery.
+/// Sub-streams of a call's seed: its timeline, its delivery, its remote
+/// party's country and number.
 const TIMELINE_STREAM: u64 = 1;
 const DELIVERY_STREAM: u64 = 2;
+const DESTINATION_STREAM: u64 = 3;
 
 impl Generator {
     pub fn new(profile: Profile, seed: u64) -> Self {
@@ -270,6 +285,7 @@ impl Generator {
             lose_terminal_ratio: DEFAULT_LOSE_TERMINAL_RATIO,
             next: 0,
             own_numbers,
+            destinations: destinations(profile),
         }
     }
 
@@ -303,13 +319,14 @@ impl Generator {
     pub fn call(&self, index: u64) -> PlannedCall {
         let mut rng = SmallRng::seed_from_u64(mix(self.seed, index));
         let rng = &mut rng;
+        let (country, remote) = self.destination(index);
         let direction = *pick(rng, DIRECTIONS);
-        let ending = *pick(rng, self.profile.endings());
+        let ending = *pick(rng, self.profile.endings(country));
         let status = ending.status();
         let (sip_code, sip_phrase) = ending.sip();
-        let parties = Parties::draw(rng, direction, &self.own_numbers);
+        let parties = Parties::draw(rng, direction, &self.own_numbers, remote);
         let answered = status == CallStatus::Completed;
-        let quality = answered.then(|| *pick(rng, self.profile.qualities()));
+        let quality = answered.then(|| *pick(rng, self.profile.qualities(country)));
         let audio = match quality {
             Some(q) => Audio::answered(rng, q),
             None => Audio::unanswered(),
@@ -338,6 +355,7 @@ impl Generator {
             index,
             call_sid: parties.call_sid,
             direction,
+            country,
             quality,
             terminal: TerminalStats {
                 status,
@@ -353,6 +371,15 @@ impl Generator {
             timeline,
             delivery,
         }
+    }
+
+    /// The remote party of call `index`: its country and a number of it,
+    /// from a stream of its own.
+    fn destination(&self, index: u64) -> (Country, String) {
+        let seed = mix(mix(self.seed, index), DESTINATION_STREAM);
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let destination = pick(&mut rng, &self.destinations);
+        (destination.country, destination.number(&mut rng))
     }
 
     /// When the call's `events` happen (their `offset`) and the order they
@@ -387,6 +414,65 @@ const DIRECTIONS: &[(Direction, u32)] = &[
     (Direction::OutboundDial, 20),
 ];
 
+/// The country whose calls go bad in the degraded profile.
+pub const TROUBLED_COUNTRY: &str = "MX";
+
+/// Where remote parties are: shares of calls, in per cent.
+const DESTINATIONS: &[(&str, u32)] = &[
+    ("US", 50),
+    ("GB", 10),
+    ("CA", 8),
+    ("DE", 6),
+    ("MX", 5),
+    ("IN", 5),
+    ("FR", 4),
+    ("BR", 4),
+    ("AU", 3),
+    ("JP", 3),
+    ("ES", 2),
+];
+
+/// `TROUBLED_COUNTRY`'s weight in the degraded profile (~46% of calls), so
+/// that its bad calls make the profile's quarter of poor answered calls
+/// while the other countries' calls stay good.
+const TROUBLED_WEIGHT: u32 = 80;
+
+/// A country remote parties are in, and a valid number of it.
+#[derive(Debug, Clone)]
+struct Destination {
+    country: Country,
+    example: String,
+}
+
+impl Destination {
+    /// A number of this country: its example with the last four digits
+    /// drawn, kept only when the exporter reads it as this country.
+    fn number(&self, rng: &mut SmallRng) -> String {
+        let keep = self.example.len().saturating_sub(4);
+        for _ in 0..4 {
+            let n = format!("{}{:04}", &self.example[..keep], rng.gen_range(0..10_000));
+            if Country::of_number(&n) == self.country {
+                return n;
+            }
+        }
+        self.example.clone()
+    }
+}
+
+/// The weighted destinations of `profile`.
+fn destinations(profile: Profile) -> Vec<(Destination, u32)> {
+    DESTINATIONS
+        .iter()
+        .filter_map(|&(code, weight)| {
+            let country = Country::region(code)?;
+            let example = country.example_number()?;
+            let troubled = profile.troubled(country);
+            let weight = if troubled { TROUBLED_WEIGHT } else { weight };
+            Some((Destination { country, example }, weight))
+        })
+        .collect()
+}
+
 /// Who a call is between, and its identifiers.
 struct Parties {
     call_sid: String,
@@ -396,11 +482,15 @@ struct Parties {
 }
 
 impl Parties {
-    fn draw(rng: &mut SmallRng, direction: Direction, own_numbers: &[String]) -> Self {
+    fn draw(
+        rng: &mut SmallRng,
+        direction: Direction,
+        own_numbers: &[String],
+        other: String,
+    ) -> Self {
         let call_sid = format!("CA{:032x}", rng.gen::<u128>());
         let sip_call_id = format!("{}@sip.signalwire.com", uuid(rng));
         let own = own_numbers[rng.gen_range(0..own_numbers.len())].clone();
-        let other = phone_number(rng);
         let (from, to) = match direction {
             Direction::Inbound => (other, own),
             _ => (own, other),
@@ -751,6 +841,27 @@ mod tests {
         assert_eq!(trim_number(20.01), "20.01");
         assert_eq!(trim_number(0.0), "0");
         assert_eq!(trim_number(0.36), "0.36");
+    }
+
+    #[test]
+    fn every_destination_has_a_valid_number_of_its_country() {
+        for profile in [Profile::Good, Profile::Degraded] {
+            assert_eq!(destinations(profile).len(), DESTINATIONS.len());
+        }
+        let generator = Generator::new(Profile::Degraded, 3);
+        let mut troubled = 0;
+        for call in generator.take(2000) {
+            let remote = match call.direction {
+                Direction::Inbound => "From",
+                _ => "To",
+            };
+            let number = &call.events[0].params.iter().find(|(n, _)| *n == remote);
+            let number = &number.unwrap().1;
+            assert_eq!(Country::of_number(number), call.country, "{number}");
+            troubled += usize::from(call.country.as_str() == TROUBLED_COUNTRY);
+        }
+        // 80 of 175: ~46%.
+        assert!((820..1000).contains(&troubled), "{troubled}");
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub struct Summary {
     /// sent as call-state events only.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub end_reasons: BTreeMap<String, u64>,
+    /// `signalwire_country_calls_ended_total` (`--labels.country`) by
+    /// "country/status/direction".
+    pub calls_ended_by_country: BTreeMap<String, u64>,
 }
 
 /// A histogram of whole seconds as the exporter exposes it.
@@ -288,6 +291,9 @@ impl Summary {
         let direction = call.direction.as_str();
         state.seen = true;
         state.ended = true;
+        let status = call.terminal.status.as_str();
+        let key = format!("{}/{status}/{direction}", call.country);
+        add(&mut self.calls_ended_by_country, key, 1);
         if std::mem::take(&mut state.live) {
             if let Some(n) = self.active_at_end.get_mut(direction) {
                 *n = n.saturating_sub(1);

@@ -68,6 +68,7 @@ fn the_summary_is_one_line_of_json_that_reads_back_as_itself() {
         "silent_calls",
         "unfinished",
         "active_at_end",
+        "calls_ended_by_country",
     ] {
         checks.that(
             format!("{key} in {json}"),
@@ -465,7 +466,13 @@ fn good_calls_sound_good() {
             t.media_packets.to_string()
         );
         assert_eq!(fields["AudioInMos"].parse::<f64>().unwrap(), t.mos);
-        assert!(fields["From"].starts_with("+1") && fields["To"].len() == 12);
+        // The remote party is anywhere; our own numbers are North American.
+        let (own, remote) = match c.direction {
+            signalwire_exporter::domain::Direction::Inbound => (&fields["To"], &fields["From"]),
+            _ => (&fields["From"], &fields["To"]),
+        };
+        assert!(own.starts_with("+1") && own.len() == 12, "{own}");
+        assert!(remote.starts_with('+'), "{remote}");
         let expected_sip: &[u16] = match t.status {
             CallStatus::Completed => &[200],
             CallStatus::Busy => &[486],
@@ -548,4 +555,76 @@ async fn a_run_split_between_both_webhooks_equals_the_metrics() {
         m.value(call_state, &[("outcome", "accepted")]) > 0.0,
     );
     checks.eq("nothing unrecognized", m.sum(UNRECOGNIZED_VALUES), 0.0);
+}
+
+/// A run of 300 degraded calls sent over `webhook` to an exporter with
+/// `--labels.country`: its summary, the scrape, and the summary's JSON.
+async fn country_run(webhook: simulator::Webhook) -> (Summary, Metrics, String) {
+    use signalwire_exporter::domain::CountryLabels;
+    let mut settings = settings();
+    settings.calls.countries = Some(CountryLabels::all());
+    let app = TestApp::spawn_with(settings).await;
+    let mut config = SimConfig::new(app.webhook(), SigningKey::new(KEY));
+    config.seed = 20_261_207;
+    config.calls = Some(300);
+    config.rate = 5_000.0;
+    config.profile = Profile::Degraded;
+    config.webhook = webhook;
+    let summary = simulator::run(config, std::future::pending()).await;
+    let json = summary.to_json();
+    assert!(summary.ok(), "{json}");
+    (summary, app.metrics().await, json)
+}
+
+/// The non-zero series of `signalwire_country_calls_ended_total`, keyed as
+/// the summary keys them (every status of a country and direction is
+/// created at once).
+fn ended_by_country(m: &Metrics) -> BTreeMap<String, u64> {
+    let mut shown = BTreeMap::new();
+    for s in m.samples("signalwire_country_calls_ended_total") {
+        let key = format!(
+            "{}/{}/{}",
+            s.labels["country"], s.labels["status"], s.labels["direction"]
+        );
+        if s.value > 0.0 {
+            shown.insert(key, s.value as u64);
+        }
+    }
+    shown
+}
+
+/// With `--labels.country`, the degraded run's calls ended by country equal
+/// the summary's, and the bad calls are those of MX.
+#[tokio::test]
+async fn calls_ended_by_country_equal_the_summary_and_the_bad_ones_are_mexicos() {
+    let (summary, m, json) = country_run(simulator::Webhook::StatusCallback).await;
+    let mut checks = Checklist::default();
+    let by_country = &summary.calls_ended_by_country;
+    checks.eq("calls ended by country", &ended_by_country(&m), by_country);
+    checks.eq("every call ended", by_country.values().sum::<u64>(), 300);
+    // Low MOS: MX has most of them.
+    let issues = "signalwire_country_call_quality_issues_total";
+    let low = |country| m.sum_matching(issues, &[("country", country), ("issue", "low_mos")]);
+    let all_low = m.sum_matching(issues, &[("issue", "low_mos")]);
+    checks.that(
+        format!("MX has {} of {all_low} low-MOS calls", low("MX")),
+        low("MX") > 0.8 * all_low && all_low > 10.0,
+    );
+    checks.that(
+        format!("no unknown country in {json}"),
+        !json.contains("unknown/"),
+    );
+}
+
+/// Call-state events carry the same numbers in `device.params`.
+#[tokio::test]
+async fn call_state_calls_ended_by_country_equal_the_summary() {
+    let (summary, m, json) = country_run(simulator::Webhook::CallState).await;
+    let shown = ended_by_country(&m);
+    assert_eq!(shown, summary.calls_ended_by_country, "{json}");
+    assert!(
+        shown.keys().any(|k| k.starts_with("MX/failed/outbound")),
+        "{json}"
+    );
+    assert!(!json.contains("unknown/"), "{json}");
 }
