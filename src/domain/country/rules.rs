@@ -181,7 +181,7 @@ impl Code {
             .filter(|r| {
                 r.leading
                     .as_deref()
-                    .map_or(true, |l| compile(l.to_owned()).is_some())
+                    .is_none_or(|l| compile(l.to_owned()).is_some())
             })
             .collect();
         let patterns: Vec<&str> = regions
