@@ -123,6 +123,7 @@ pub struct CountryLabels {
 impl CountryLabels {
     /// Without an allow-list: every valid country is its own value.
     pub fn all() -> Self {
+        rules::prepare();
         CountryLabels { allow: None }
     }
 
@@ -139,6 +140,7 @@ impl CountryLabels {
             };
             allow[country.index()] = true;
         }
+        rules::prepare();
         Ok(CountryLabels { allow: Some(allow) })
     }
 

@@ -4,15 +4,21 @@
 //! zero when it picks a region (+39 06… finds none), and its 100-entry
 //! regex cache recompiles patterns, about 1 ms a number, once traffic
 //! spans more than a few countries (bench/country_check.py). Here each
-//! calling code's patterns are compiled once, on its first number, and a
-//! national prefix is stripped as libphonenumber does: only when the
-//! number without it still fits (+82 02… is KR 2…).
+//! calling code's patterns are compiled once, on its first number (`+1`
+//! at start, `prepare`), and a national prefix is stripped as
+//! libphonenumber does: only when the number without it still fits
+//! (+82 02… is KR 2…).
+//!
+//! Cost (bench/instructions): a region's number types of the same
+//! lengths are one regex, not one each, and a calling code's leading
+//! digits one `RegexSet`: an unassigned `+1` number runs 6 regexes, not
+//! the 25 regions' 70 or so.
 
 use std::sync::OnceLock;
 
 use phonenumber::metadata::{Descriptor, DATABASE};
 use phonenumber::Metadata;
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::Country;
 
@@ -26,7 +32,7 @@ fn compile(pattern: String) -> Option<Regex> {
     RegexBuilder::new(&pattern).unicode(false).build().ok()
 }
 
-/// A number type's pattern, whole-number, and its possible lengths.
+/// A pattern, whole-number, and the lengths it allows.
 struct Pattern {
     re: Regex,
     /// Empty: any length.
@@ -34,14 +40,10 @@ struct Pattern {
 }
 
 impl Pattern {
-    fn new(d: &Descriptor, fallback: &[u16]) -> Option<Self> {
+    fn new(d: &Descriptor) -> Option<Self> {
         let re = compile(format!("^(?:{})$", compact(d.national_number().as_str())))?;
-        let own = d.possible_length();
-        let lengths = if own.is_empty() { fallback } else { own };
-        Some(Pattern {
-            re,
-            lengths: lengths.to_vec(),
-        })
+        let lengths = d.possible_length().to_vec();
+        Some(Pattern { re, lengths })
     }
 
     fn matches(&self, national: &str) -> bool {
@@ -50,13 +52,44 @@ impl Pattern {
     }
 }
 
+/// Number types whose possible lengths are the same, as one alternation:
+/// it matches where one of them would, in one search.
+fn group_types(types: Vec<(&Descriptor, &[u16])>) -> Vec<Pattern> {
+    let mut groups: Vec<(Vec<u16>, Vec<String>)> = Vec::new();
+    for (d, fallback) in types {
+        let own = d.possible_length();
+        let lengths = if own.is_empty() { fallback } else { own };
+        let pattern = compact(d.national_number().as_str());
+        let i = match groups.iter().position(|(l, _)| l == lengths) {
+            Some(i) => i,
+            None => {
+                groups.push((lengths.to_vec(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        // The US's fixed-line and mobile patterns are one and the same.
+        if !groups[i].1.contains(&pattern) {
+            groups[i].1.push(pattern);
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(lengths, patterns)| {
+            let alternatives: Vec<String> = patterns.iter().map(|p| format!("(?:{p})")).collect();
+            let re = compile(format!("^(?:{})$", alternatives.join("|")))?;
+            Some(Pattern { re, lengths })
+        })
+        .collect()
+}
+
 /// What decides whether a national number belongs to one region.
 struct Region {
     country: Country,
-    /// Anchored at the start only (libphonenumber's `lookingAt`).
-    leading: Option<Regex>,
+    /// Anchored at the start only (libphonenumber's `lookingAt`); in
+    /// `Code::leading` too.
+    leading: Option<String>,
     general: Pattern,
-    /// Every type libphonenumber knows but "unknown".
+    /// Every type libphonenumber knows but "unknown", grouped by lengths.
     types: Vec<Pattern>,
     /// The national prefix as parsing finds it, anchored at the start;
     /// `None` with a transform rule (left as written).
@@ -66,7 +99,7 @@ struct Region {
 impl Region {
     fn new(meta: &Metadata) -> Option<Self> {
         let d = meta.descriptors();
-        let general = Pattern::new(d.general(), &[])?;
+        let general = Pattern::new(d.general())?;
         let all = [
             d.premium_rate(),
             d.toll_free(),
@@ -79,15 +112,15 @@ impl Region {
             d.fixed_line(),
             d.mobile(),
         ];
-        let types = all
-            .into_iter()
-            .flatten()
-            .filter_map(|t| Pattern::new(t, &general.lengths))
-            .collect();
-        let leading = match meta.leading_digits() {
-            Some(l) => Some(compile(format!("^(?:{})", compact(l.as_str())))?),
-            None => None,
-        };
+        let types = group_types(
+            all.into_iter()
+                .flatten()
+                .map(|t| (t, general.lengths.as_slice()))
+                .collect(),
+        );
+        let leading = meta
+            .leading_digits()
+            .map(|l| format!("^(?:{})", compact(l.as_str())));
         let prefix = meta
             .national_prefix_for_parsing()
             .map(|p| p.as_str().to_owned())
@@ -128,49 +161,118 @@ impl Region {
     }
 }
 
+/// One calling code's regions in the metadata's order (its main country
+/// first), and their leading digits as one set.
+struct Code {
+    regions: Vec<Region>,
+    /// The leading digits of the regions that have them, one pattern each.
+    leading: Option<RegexSet>,
+    /// Index: the position in `regions`; the region's pattern in `leading`.
+    slot: Vec<Option<usize>>,
+}
+
+impl Code {
+    fn new(code: usize) -> Self {
+        let ids = DATABASE.region(&(code as u16)).unwrap_or_default();
+        let regions: Vec<Region> = ids
+            .into_iter()
+            .filter_map(|id| DATABASE.by_id(id))
+            .filter_map(Region::new)
+            .filter(|r| {
+                r.leading
+                    .as_deref()
+                    .is_none_or(|l| compile(l.to_owned()).is_some())
+            })
+            .collect();
+        let patterns: Vec<&str> = regions
+            .iter()
+            .filter_map(|r| r.leading.as_deref())
+            .collect();
+        let mut next = 0;
+        let slot = regions
+            .iter()
+            .map(|r| {
+                r.leading.as_ref()?;
+                next += 1;
+                Some(next - 1)
+            })
+            .collect();
+        let leading = (regions.len() > 1 && !patterns.is_empty())
+            .then(|| RegexSetBuilder::new(patterns).unicode(false).build().ok())
+            .flatten();
+        Code {
+            regions,
+            leading,
+            slot,
+        }
+    }
+
+    /// libphonenumber's `getRegionCodeForNumber`, then `isValidNumber`:
+    /// the first region whose leading digits match, or (without leading
+    /// digits) whose types match; valid if its types match.
+    fn country(&self, national: &str) -> Country {
+        let national = self
+            .regions
+            .first()
+            .map_or(national, |main| main.strip_prefix(national));
+        if let [only] = self.regions.as_slice() {
+            return if only.has_type(national) {
+                only.country
+            } else {
+                Country::Unknown
+            };
+        }
+        let matched = self.leading.as_ref().map(|set| set.matches(national));
+        let leads = |i: usize| {
+            let m = matched.as_ref();
+            self.slot[i].is_some_and(|k| m.is_some_and(|m| m.matched(k)))
+        };
+        for (i, r) in self.regions.iter().enumerate() {
+            match r.leading {
+                Some(_) if leads(i) => return Self::valid(r, r.has_type(national)),
+                Some(_) => {}
+                // Found by its types: valid already.
+                None if r.has_type(national) => return r.country,
+                None => {}
+            }
+        }
+        Country::Unknown
+    }
+
+    fn valid(r: &Region, has_type: bool) -> Country {
+        if has_type {
+            r.country
+        } else {
+            Country::Unknown
+        }
+    }
+}
+
 /// Calling codes are 1 to 3 digits.
 const CODES: usize = 1000;
 
-/// Index: the calling code. Each code's regions in the metadata's order
-/// (its main country first), compiled on first use.
-fn regions(code: usize) -> &'static [Region] {
-    static TABLE: OnceLock<Box<[OnceLock<Vec<Region>>]>> = OnceLock::new();
+/// Index: the calling code, compiled on first use.
+fn code(code: usize) -> &'static Code {
+    static TABLE: OnceLock<Box<[OnceLock<Code>]>> = OnceLock::new();
     let table = TABLE.get_or_init(|| (0..CODES).map(|_| OnceLock::new()).collect());
-    table[code].get_or_init(|| {
-        let ids = DATABASE.region(&(code as u16)).unwrap_or_default();
-        ids.into_iter()
-            .filter_map(|id| DATABASE.by_id(id))
-            .filter_map(Region::new)
-            .collect()
-    })
+    table[code].get_or_init(|| Code::new(code))
+}
+
+/// Compiles the `+1` (NANP) patterns now, at start, not on the first
+/// call's number: the likeliest code, and the largest to compile.
+pub(super) fn prepare() {
+    code(1);
 }
 
 /// The country of E.164 digits (without `+`): the calling code is the
-/// shortest prefix the metadata knows; the region the first of the code
-/// whose leading digits match, or (without leading digits) whose types
-/// match; valid if its types match the national number.
+/// shortest prefix the metadata knows.
 pub(super) fn region_of(digits: &str) -> Country {
-    let Some((code, national)) = (1..=3).filter(|&n| n < digits.len()).find_map(|n| {
-        let code: usize = digits[..n].parse().ok()?;
-        DATABASE.region(&(code as u16))?;
-        Some((code, &digits[n..]))
+    let Some((calling, national)) = (1..=3).filter(|&n| n < digits.len()).find_map(|n| {
+        let calling: usize = digits[..n].parse().ok()?;
+        DATABASE.region(&(calling as u16))?;
+        Some((calling, &digits[n..]))
     }) else {
         return Country::Unknown;
     };
-    let regions = regions(code);
-    let national = regions
-        .first()
-        .map_or(national, |main| main.strip_prefix(national));
-    let found = if let [only] = regions {
-        Some(only)
-    } else {
-        regions.iter().find(|r| match &r.leading {
-            Some(leading) => leading.is_match(national),
-            None => r.has_type(national),
-        })
-    };
-    match found {
-        Some(r) if r.has_type(national) => r.country,
-        _ => Country::Unknown,
-    }
+    code(calling).country(national)
 }
