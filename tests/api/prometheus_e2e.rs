@@ -639,6 +639,8 @@ fn substitute_variables(title: &str, mut expr: String) -> String {
         ("$job", JOB),
         ("${status}", ".*"),
         ("$status", ".*"),
+        ("${project}", ".*"),
+        ("$project", ".*"),
         ("${direction}", ".*"),
         ("$direction", ".*"),
         ("${country}", ".*"),
