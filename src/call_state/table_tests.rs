@@ -736,7 +736,8 @@ fn numbers_appear_only_when_included_and_unknown_values_are_null() {
             r#""sip_result_code":null,"duration_seconds":null,"mos":null,"#,
             r#""packet_loss_ratio":null,"jitter_max_variance":null,"#,
             r#""post_dial_delay_seconds":null,"answer_delay_seconds":null,"issues":[],"#,
-            r#""country":null,"from":"+15550001111","to":"sip:ada@example.com","forwarded_from":null,"#,
+            r#""country":null,"from":"+15550001111","to":"sip:ada@example.com","#,
+            r#""forwarded_from":null,"#,
             r#""caller_name":null}]}"#
         )
     );

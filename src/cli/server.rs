@@ -125,7 +125,9 @@ fn reload_on_sighup(state: crate::routes::AppState) {
 }
 
 #[cfg(not(unix))]
-fn reload_on_sighup(_: crate::routes::AppState) {}
+fn reload_on_sighup(_: crate::routes::AppState) {
+    // No SIGHUP here: POST /-/reload is the way to reload.
+}
 
 #[cfg(test)]
 mod tests {

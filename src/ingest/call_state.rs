@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use time::OffsetDateTime;
 
-use super::verify::{sha1_signature, verify_json_request};
+use super::verify::verify_with_keys;
 use super::{called, content_kind, BodyKind, Ingest, Rejection};
 use crate::domain::{CallStateError, CallStateEvent, CallStateOutcome, Decoded, Project};
 use crate::projects::Keys;
@@ -100,12 +100,10 @@ impl Ingest {
         if !self.keys.validation() {
             return Ok(project);
         }
-        let Some(verifier) = verifier else {
-            sha1_signature(&parts.headers)?;
-            return Err(Rejection::InvalidSignature);
-        };
-        let url = self.signed_url.for_request(called(parts), &parts.headers);
-        verify_json_request(verifier, &parts.headers, &url, body)?;
+        let url = || self.signed_url.for_request(called(parts), &parts.headers);
+        verify_with_keys(verifier, &parts.headers, url, body, |v, url, sig| {
+            v.verify_json(url, body, sig)
+        })?;
         Ok(project)
     }
 }

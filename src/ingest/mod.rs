@@ -32,7 +32,7 @@ use crate::signature::{SignedUrl, Verifier};
 use buffer::Buffer;
 pub use rejection::Rejection;
 pub use verify::verify_json_request;
-use verify::{sha1_signature, verify_signature};
+use verify::verify_with_keys;
 
 /// What accepting a callback needs, and where it goes.
 pub struct Ingest {
@@ -124,22 +124,18 @@ impl Ingest {
         keys: &'k Keys,
     ) -> Result<(Params<'b>, &'k Project), Rejection> {
         let validation = self.keys.validation();
+        // A GET has no body: its query is in the signed URL.
+        let raw = if kind == BodyKind::Query {
+            &[][..]
+        } else {
+            body
+        };
         let verify = |v: Option<&Verifier>, check: &dyn Fn(&Verifier, &str, &[u8]) -> bool| {
-            if !validation {
-                return Ok(());
+            let url = || self.signed_url.for_request(called(parts), &parts.headers);
+            match validation {
+                false => Ok(()),
+                true => verify_with_keys(v, &parts.headers, url, raw, check),
             }
-            let Some(v) = v else {
-                // No keys for this account: refused, for want of a header first.
-                sha1_signature(&parts.headers)?;
-                return Err(Rejection::InvalidSignature);
-            };
-            let url = self.signed_url.for_request(called(parts), &parts.headers);
-            let raw = if kind == BodyKind::Query {
-                &[][..]
-            } else {
-                body
-            };
-            verify_signature(v, &parts.headers, &url, raw, |sig| check(v, &url, sig))
         };
         match kind {
             BodyKind::Query | BodyKind::Form => {
@@ -161,24 +157,18 @@ impl Ingest {
                 let params = Params::from_json(bytes).map_err(Rejection::Undecodable)?;
                 Ok((params, project))
             }
+            // The account is inside the body: parsed first, recorded only
+            // once its signature holds. A body that does not parse is
+            // checked with the global keys, so a forgery still gets 403.
             BodyKind::Json => {
-                // The account is inside the body: parsed first, recorded
-                // only once its signature holds. A body that does not
-                // parse is checked with the global keys, so a forgery
-                // still gets 403.
                 let bytes: &'b [u8] = bytes;
-                match Params::from_json(bytes) {
-                    Ok(params) => {
-                        let (v, project) = resolve(keys, &params);
-                        verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
-                        Ok((params, project))
-                    }
-                    Err(e) => {
-                        let (v, _) = keys.resolve("");
-                        verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
-                        Err(Rejection::Undecodable(e))
-                    }
-                }
+                let parsed = Params::from_json(bytes);
+                let (v, project) = match &parsed {
+                    Ok(params) => resolve(keys, params),
+                    Err(_) => keys.resolve(""),
+                };
+                verify(v, &|v, url, sig| v.verify_json(url, bytes, sig))?;
+                Ok((parsed.map_err(Rejection::Undecodable)?, project))
             }
         }
     }

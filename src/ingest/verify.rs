@@ -40,6 +40,25 @@ pub(super) fn verify_signature(
     Err(Rejection::InvalidSignature)
 }
 
+/// [`verify_signature`] with the keys of the request's account, if it has
+/// any: without them the request is refused, for want of a header first.
+pub(super) fn verify_with_keys(
+    verifier: Option<&Verifier>,
+    headers: &HeaderMap,
+    url: impl FnOnce() -> String,
+    raw: &[u8],
+    sha1: impl FnOnce(&Verifier, &str, &[u8]) -> bool,
+) -> Result<(), Rejection> {
+    let Some(verifier) = verifier else {
+        sha1_signature(headers)?;
+        return Err(Rejection::InvalidSignature);
+    };
+    let url = url();
+    verify_signature(verifier, headers, &url, raw, |sig| {
+        sha1(verifier, &url, sig)
+    })
+}
+
 /// A JSON request (Scheme A) signed over `url` and its raw `body`: SHA-256
 /// first, then SHA-1 hex (or a `bodySHA256` URL), `X-Twilio-Signature` as
 /// the SHA-1 header's alias. `MissingSignature` or `InvalidSignature` when
@@ -55,7 +74,7 @@ pub fn verify_json_request(
     })
 }
 
-pub(super) fn sha1_signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
+fn sha1_signature(headers: &HeaderMap) -> Result<&[u8], Rejection> {
     headers
         .get(SIGNALWIRE_SIGNATURE)
         .or_else(|| headers.get(TWILIO_SIGNATURE))
